@@ -1,0 +1,56 @@
+package dev.linux.cli;
+
+import dev.linux.env.ByteSize;
+import dev.linux.env.CreateOptions;
+import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentRecord;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "create",
+    description = {
+      "Create an environment: write its disk from an image. Does not boot it.",
+      "",
+      "Images: oci:DIR[:TAG] (an OCI image layout), or a name in the local image store",
+      "(the default image, Debian stable, is bootstrapped from this machine's package sources",
+      "on first use)."
+    })
+final class CreateCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "Name: lowercase letters, digits and '-'.")
+  String name;
+
+  @Option(names = "--image", paramLabel = "REF", description = "Image to seed the disk from (default: ${DEFAULT-VALUE}).", defaultValue = CreateOptions.DEFAULT_IMAGE_ALIAS)
+  String image;
+
+  @Option(names = "--disk", paramLabel = "SIZE", description = "Filesystem size; the file is sparse (default: ${DEFAULT-VALUE}).", defaultValue = "16G")
+  String disk;
+
+  @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  int cpus;
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, allocated as the guest uses it (default: ${DEFAULT-VALUE}).", defaultValue = "2G")
+  String memory;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
+    CreateOptions options =
+        new CreateOptions(image, ByteSize.parse(disk), cpus, ByteSize.parse(memory));
+    EnvironmentRecord record = environments.create(EnvName.of(name), options);
+    if (!quiet) {
+      spec.commandLine().getOut().printf("created %s from %s%n", record.name(), record.image());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.linux.cli;
+
+import dev.linux.env.EnvName;
+import dev.linux.shell.HostTerminal;
+import dev.linux.shell.InlineRun;
+import dev.linux.shell.InteractiveSession;
+import dev.linux.vm.GuestAgent;
+import dev.linux.vm.ProcessSpec;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "run",
+    description = {
+      "Run one command in an environment, booting it first if it is stopped.",
+      "stdin, stdout, stderr and the exit status carry over, so it works in pipes:",
+      "",
+      "  linux run dev -- uname -a",
+      "  tar c src | linux run dev -- tar x -C /root",
+      "",
+      "Exit status: the command's own; 127 command not found, 126 not executable,",
+      "125 when linux itself failed."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the environment (default: /).")
+  String workdir = "/";
+
+  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (repeatable).")
+  List<String> env = List.of();
+
+  @Option(names = {"-t", "--tty"}, description = "Use a pseudo-terminal (default when stdin and stdout are terminals).")
+  Boolean tty;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "The environment.")
+  String name;
+
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
+  List<String> command;
+
+  @Override
+  public Integer call() throws Exception {
+    var environments = CliEnvironment.environments(spec.commandLine().getErr(), false);
+    List<String> argv = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("no command given: linux run " + name + " -- COMMAND [ARG...]");
+    }
+    ProcessSpec process = GuestProcesses.asRoot(argv, env, workdir);
+    boolean useTty = tty != null ? tty : HostTerminal.interactive();
+    try (GuestAgent agent = environments.connect(EnvName.of(name))) {
+      if (useTty) {
+        return InteractiveSession.run(agent, process);
+      }
+      OutputStream out = new FileOutputStream(FileDescriptor.out);
+      OutputStream err = new FileOutputStream(FileDescriptor.err);
+      return InlineRun.run(agent, process, new FileInputStream(FileDescriptor.in), out, err);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.linux.cli;
+
+import dev.linux.env.EnvName;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "stop",
+    description = {
+      "Shut an environment down cleanly: processes get SIGTERM, then SIGKILL after the grace",
+      "period; the disk is synced and unmounted before the VM powers off."
+    })
+final class StopCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "NAME")
+  String name;
+
+  @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period for processes (default: ${DEFAULT-VALUE}).", defaultValue = "5")
+  int graceSeconds;
+
+  @Override
+  public Integer call() {
+    boolean stopped = CliEnvironment.environments(spec.commandLine().getErr(), false)
+        .stop(EnvName.of(name), Duration.ofSeconds(graceSeconds));
+    if (!stopped) {
+      spec.commandLine().getErr().println(name + " is not running");
+    }
+    return 0;
+  }
+}

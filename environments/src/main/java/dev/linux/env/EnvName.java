@@ -1,0 +1,42 @@
+package dev.linux.env;
+
+import java.util.regex.Pattern;
+
+/**
+ * A validated environment name: it becomes a directory name, a host name and part of socket paths,
+ * so it is restricted to what is safe in all three.
+ */
+public record EnvName(String value) {
+
+  public static final int MAX_LENGTH = 48;
+  private static final Pattern VALID = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
+
+  public EnvName {
+    if (value == null || value.isEmpty()) {
+      throw invalid(value, "the name is empty");
+    }
+    if (value.length() > MAX_LENGTH) {
+      throw invalid(value, "names are at most " + MAX_LENGTH + " characters");
+    }
+    if (!VALID.matcher(value).matches()) {
+      throw invalid(
+          value,
+          "use lowercase letters, digits and '-', starting and ending with a letter or digit");
+    }
+  }
+
+  public static EnvName of(String value) {
+    return new EnvName(value);
+  }
+
+  private static EnvException invalid(String value, String why) {
+    String shown = value == null ? "" : value.length() > 60 ? value.substring(0, 60) + "…" : value;
+    return new EnvException(
+        EnvException.Code.INVALID_ARGUMENT, "invalid environment name '" + shown + "': " + why);
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+}

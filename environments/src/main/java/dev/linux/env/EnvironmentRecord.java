@@ -1,0 +1,49 @@
+package dev.linux.env;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What is stored about one environment ({@code env.json}). Runtime state (running or not) is not
+ * stored here: it is read from the VM's runtime directory, so it cannot go stale.
+ *
+ * @param name the environment's name
+ * @param image the image reference it was created from, as the user typed it
+ * @param imageDigest the manifest digest of that image
+ * @param created when the disk was written
+ * @param cpus virtual CPUs
+ * @param memoryBytes guest memory
+ * @param diskBytes size of the environment's filesystem
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record EnvironmentRecord(
+    String name,
+    String image,
+    String imageDigest,
+    Instant created,
+    int cpus,
+    long memoryBytes,
+    long diskBytes) {
+
+  public EnvironmentRecord {
+    new EnvName(name);
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(created, "created");
+    if (cpus < 1 || cpus > 256) {
+      throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "cpus must be between 1 and 256, not " + cpus);
+    }
+    if (memoryBytes < (64L << 20)) {
+      throw new EnvException(
+          EnvException.Code.INVALID_ARGUMENT, "memory must be at least 64 MiB, not " + new ByteSize(memoryBytes));
+    }
+    if (diskBytes < (32L << 20)) {
+      throw new EnvException(
+          EnvException.Code.INVALID_ARGUMENT, "disk must be at least 32 MiB, not " + new ByteSize(diskBytes));
+    }
+  }
+
+  public EnvName envName() {
+    return new EnvName(name);
+  }
+}

@@ -1,0 +1,171 @@
+package dev.linux.env;
+
+import dev.linux.env.image.ImageException;
+import dev.linux.vm.AcceleratorChoice;
+import dev.linux.vm.AcceleratorProbe;
+import dev.linux.vm.AgentException;
+import dev.linux.vm.GuestAgent;
+import dev.linux.vm.VirtualMachine;
+import dev.linux.vm.VmException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The lifecycle of environments: create, start, connect, stop, remove, list. Every operation that
+ * changes an environment holds its lock, so concurrent commands on one environment are serialised.
+ */
+public final class Environments {
+
+  private static final Duration BOOT_TIMEOUT_TCG = Duration.ofSeconds(120);
+  private static final Duration BOOT_TIMEOUT_KVM = Duration.ofSeconds(30);
+  private static final Duration SESSION_WAIT = Duration.ofMinutes(30);
+
+  private final LinuxHome home;
+  private final EnvironmentStore store;
+  private final Progress progress;
+  private final GuestBoot boot;
+
+  /**
+   * @param kernelDir a directory holding {@code vmlinuz} and {@code modules/} to boot instead of
+   *     the distribution's cloud kernel (empty: provision that one)
+   */
+  public Environments(LinuxHome home, Progress progress, Optional<Path> kernelDir) {
+    this.home = home;
+    this.store = new EnvironmentStore(home);
+    this.progress = progress;
+    this.boot = new GuestBoot(home, progress, kernelDir);
+  }
+
+  public Optional<EnvironmentRecord> find(EnvName name) {
+    return store.find(name);
+  }
+
+  /** Writes a new environment's disk from its image; on any failure nothing is left behind. */
+  public EnvironmentRecord create(EnvName name, CreateOptions options) {
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      if (store.find(name).isPresent()) {
+        throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
+      }
+      ImageResolver.ResolvedImage image = new ImageResolver(home, progress).resolve(options.image());
+      EnvironmentRecord record = store.create(name, files -> {
+        try {
+          DiskWriter.write(image.image(), files.disk(), options.disk().bytes(), label(name), progress);
+        } catch (ImageException | IllegalArgumentException e) {
+          throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "image " + image.displayName() + ": " + e.getMessage(), e);
+        }
+        return new EnvironmentRecord(
+            name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
+            options.cpus(), options.memory().bytes(), options.disk().bytes());
+      });
+      progress.notice("Created " + name + " from " + image.displayName() + ".");
+      return record;
+    }
+  }
+
+  /** Boots the environment unless it is running; returns once its agent answers. */
+  public void start(EnvName name) {
+    running(name);
+  }
+
+  /**
+   * Opens a session with the environment's guest agent, booting it first when it is stopped. The
+   * caller closes the session.
+   */
+  public GuestAgent connect(EnvName name) {
+    VirtualMachine vm = running(name);
+    try {
+      return vm.connectAgent(SESSION_WAIT, progress::notice);
+    } catch (AgentException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Shuts the environment down cleanly; false if it was not running. */
+  public boolean stop(EnvName name, Duration grace) {
+    store.get(name);
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
+      if (vm.isEmpty()) {
+        return false;
+      }
+      vm.get().stop(grace);
+      return true;
+    } catch (VmException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot stop " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes an environment; a running one only with {@code force} (it is stopped first). */
+  public void remove(EnvName name, boolean force) {
+    store.get(name);
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
+      if (vm.isPresent()) {
+        if (!force) {
+          throw new EnvException(
+              EnvException.Code.FAILED_PRECONDITION,
+              name + " is running; stop it first (linux stop " + name + ") or use --force");
+        }
+        vm.get().stop(Duration.ofSeconds(2));
+      }
+      store.remove(name);
+    } catch (VmException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot stop " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  public List<EnvironmentStatus> list() {
+    List<EnvironmentRecord> records = store.list();
+    Map<Path, Long> used = DiskUsage.allocatedBytes(records.stream().map(r -> home.files(r.envName()).disk()).toList());
+    List<EnvironmentStatus> result = new ArrayList<>();
+    for (EnvironmentRecord record : records) {
+      EnvironmentFiles files = home.files(record.envName());
+      Optional<Long> pid = VirtualMachine.find(files.runtime()).map(VirtualMachine::pid);
+      result.add(new EnvironmentStatus(record, pid.isPresent() ? "running" : "stopped", pid,
+          used.getOrDefault(files.disk(), 0L)));
+    }
+    return result;
+  }
+
+  private VirtualMachine running(EnvName name) {
+    EnvironmentRecord record = store.get(name);
+    EnvironmentFiles files = home.files(name);
+    Optional<VirtualMachine> vm = VirtualMachine.find(files.runtime());
+    if (vm.isPresent()) {
+      return vm.get();
+    }
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      vm = VirtualMachine.find(files.runtime());
+      if (vm.isPresent()) {
+        return vm.get();
+      }
+      AcceleratorChoice accel = AcceleratorProbe.host().choose();
+      if (!accel.notice().isEmpty() && accel.accelerator() == dev.linux.vm.Accelerator.TCG) {
+        progress.notice(accel.notice());
+      }
+      progress.notice("Starting " + name + "...");
+      VirtualMachine started = VirtualMachine.start(boot.spec(record, files, accel.accelerator()));
+      started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+      return started;
+    } catch (VmException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot start " + name + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getCause().getMessage(), e);
+    }
+  }
+
+  private static String label(EnvName name) {
+    return name.value().length() <= 16 ? name.value() : name.value().substring(0, 16);
+  }
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"strings"
+)
+
+// Kernel command line contract.
+const (
+	keyAgent    = "linux.agent"    // name of the virtio-serial port to serve on
+	keyRoot     = "linux.root"     // the environment disk (ext4)
+	keyHostname = "linux.hostname" // hostname to set
+	keyDebug    = "linux.debug"    // 1: verbose logging
+
+	defaultAgentPort = "linux.agent"
+)
+
+type bootConfig struct {
+	agentPort string
+	root      string
+	hostname  string
+	debug     bool
+}
+
+// parseCmdline splits a kernel command line into key=value pairs (double quotes group words,
+// as the kernel does) and extracts the linux.* keys. Later occurrences win.
+func parseCmdline(line string) bootConfig {
+	cfg := bootConfig{agentPort: defaultAgentPort}
+	for _, word := range splitCmdline(line) {
+		key, value, hasValue := strings.Cut(word, "=")
+		switch key {
+		case keyAgent:
+			if value != "" {
+				cfg.agentPort = value
+			}
+		case keyRoot:
+			cfg.root = value
+		case keyHostname:
+			cfg.hostname = value
+		case keyDebug:
+			cfg.debug = !hasValue || (value != "0" && value != "" && value != "false" && value != "no")
+		}
+	}
+	return cfg
+}
+
+func splitCmdline(line string) []string {
+	var words []string
+	var cur strings.Builder
+	inQuote, inWord := false, false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			inWord = true
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n' || r == '\r'):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}

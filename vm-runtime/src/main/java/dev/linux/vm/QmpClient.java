@@ -1,0 +1,79 @@
+package dev.linux.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A minimal client of QEMU's machine protocol: enough to ask QEMU to quit. */
+final class QmpClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final SocketChannel channel;
+  private final BufferedReader in;
+  private final OutputStream out;
+
+  private QmpClient(SocketChannel channel) {
+    this.channel = channel;
+    this.in =
+        new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+    this.out = Channels.newOutputStream(channel);
+  }
+
+  static QmpClient connect(Path socket) throws IOException {
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      QmpClient client = new QmpClient(channel);
+      client.readGreeting();
+      client.execute("qmp_capabilities");
+      return client;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Runs a command and returns its {@code return} value; events in between are skipped. */
+  JsonNode execute(String command) throws IOException {
+    out.write(JSON.writeValueAsBytes(Map.of("execute", command)));
+    out.write('\n');
+    out.flush();
+    while (true) {
+      JsonNode reply = readMessage();
+      if (reply.has("return")) {
+        return reply.get("return");
+      }
+      if (reply.has("error")) {
+        throw new IOException("QMP " + command + ": " + reply.get("error").path("desc").asText());
+      }
+    }
+  }
+
+  private void readGreeting() throws IOException {
+    if (!readMessage().has("QMP")) {
+      throw new IOException("not a QMP socket");
+    }
+  }
+
+  private JsonNode readMessage() throws IOException {
+    String line = in.readLine();
+    if (line == null) {
+      throw new IOException("QMP connection closed");
+    }
+    return JSON.readTree(line);
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

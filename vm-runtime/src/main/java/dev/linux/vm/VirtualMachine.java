@@ -1,0 +1,356 @@
+package dev.linux.vm;
+
+import dev.linux.vm.internal.GrpcGuestAgent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A handle to a running VM. The VM is a daemonized QEMU in its own session: it outlives the
+ * process that started it, and any process can re-attach with {@link #find(Path)}. So this is not
+ * {@link AutoCloseable}: dropping the handle leaves the VM running; {@link #stop} ends it.
+ */
+public final class VirtualMachine {
+  static final String AGENT_LOCK = "agent.lock";
+  static final String QEMU_LOG = "qemu.log";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
+  private static final Duration POLL = Duration.ofMillis(20);
+
+  private final String name;
+  private final Path runtimeDir;
+  private final long pid;
+  private final Path consoleLog;
+
+  private VirtualMachine(String name, Path runtimeDir, long pid, Path consoleLog) {
+    this.name = name;
+    this.runtimeDir = runtimeDir;
+    this.pid = pid;
+    this.consoleLog = consoleLog;
+  }
+
+  /** Starts the VM with the host's QEMU for this architecture; returns once QEMU runs it. */
+  public static VirtualMachine start(VmSpec spec) throws VmException {
+    return start(spec, defaultQemuBinary());
+  }
+
+  /**
+   * Starts the VM with {@code qemuBinary} (a name looked up in PATH, or a path). Returns when the
+   * daemonizing QEMU parent has exited successfully: the VM then runs detached.
+   *
+   * @throws VmException when the VM is already running, an input is missing, or QEMU fails (its
+   *     error output is in the message)
+   */
+  public static VirtualMachine start(VmSpec spec, String qemuBinary) throws VmException {
+    Objects.requireNonNull(spec, "spec");
+    Path runDir = spec.runtimeDir();
+    Optional<VirtualMachine> running = find(runDir);
+    if (running.isPresent()) {
+      throw new VmException(
+          "VM " + spec.name() + " is already running (pid " + running.get().pid() + ")");
+    }
+    requireFile(spec.kernel(), "kernel image");
+    requireFile(spec.initrd(), "initramfs");
+    requireFile(spec.disk(), "disk image");
+    List<String> command;
+    try {
+      command = QemuCommandLine.build(spec, qemuBinary);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      throw new VmException(e.getMessage(), e);
+    }
+    Path log = runDir.resolve(QEMU_LOG);
+    try {
+      createPrivateDirectory(runDir);
+      Files.createDirectories(spec.consoleLog().getParent());
+      for (Path stale : List.of(spec.agentSocket(), spec.qmpSocket(), spec.pidFile(), log)) {
+        Files.deleteIfExists(stale);
+      }
+    } catch (IOException e) {
+      throw new VmException("cannot prepare " + runDir + ": " + e.getMessage(), e);
+    }
+    Process parent;
+    try {
+      parent =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .redirectOutput(log.toFile())
+              .redirectErrorStream(true)
+              .start();
+    } catch (IOException e) {
+      throw new VmException("cannot run " + qemuBinary + ": " + e.getMessage(), e);
+    }
+    try {
+      if (!parent.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        parent.destroyForcibly();
+        killFromPidFile(spec.pidFile());
+        throw new VmException("QEMU did not start VM " + spec.name() + " within " + START_TIMEOUT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      parent.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new VmException("interrupted while starting VM " + spec.name(), e);
+    }
+    if (parent.exitValue() != 0) {
+      throw new VmException(
+          "QEMU failed to start VM " + spec.name() + " (exit " + parent.exitValue() + "): "
+              + String.join(" | ", tail(log, 5)));
+    }
+    long pid =
+        QemuProcess.readPidFile(spec.pidFile())
+            .orElseThrow(() -> new VmException("QEMU started but wrote no pid file " + spec.pidFile()));
+    return new VirtualMachine(spec.name(), runDir, pid, spec.consoleLog());
+  }
+
+  /**
+   * Re-attaches to the VM whose runtime directory is {@code runtimeDir}, if its QEMU still runs.
+   * A pid file whose process is gone or is not this VM's QEMU is stale and is cleaned up.
+   */
+  public static Optional<VirtualMachine> find(Path runtimeDir) {
+    Path runDir = runtimeDir.toAbsolutePath().normalize();
+    Path pidFile = runDir.resolve("qemu.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    Optional<Long> pid = QemuProcess.readPidFile(pidFile);
+    if (pid.isPresent() && QemuProcess.isOurs(pid.get(), runDir.resolve("agent.sock"))) {
+      return Optional.of(
+          new VirtualMachine(
+              runDir.getFileName().toString(),
+              runDir,
+              pid.get(),
+              consoleLogOf(pid.get()).orElse(null)));
+    }
+    cleanRuntimeDir(runDir);
+    return Optional.empty();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long pid() {
+    return pid;
+  }
+
+  public Path runtimeDir() {
+    return runtimeDir;
+  }
+
+  /** The guest console log, when known. */
+  public Optional<Path> consoleLog() {
+    return Optional.ofNullable(consoleLog);
+  }
+
+  public boolean isRunning() {
+    return QemuProcess.isOurs(pid, agentSocket());
+  }
+
+  /** Opens an agent session, waiting up to 30 s for another session of this VM to end. */
+  public GuestAgent connectAgent() throws AgentException {
+    return connectAgent(DEFAULT_LOCK_WAIT, notice -> {});
+  }
+
+  /**
+   * Opens an agent session. Only one can be open per VM (QEMU's socket takes one client): if
+   * another holds it, {@code notice} is told once and this waits up to {@code lockWait}.
+   */
+  public GuestAgent connectAgent(Duration lockWait, Consumer<String> notice) throws AgentException {
+    if (!isRunning()) {
+      throw new AgentException(AgentException.Code.UNAVAILABLE, "VM " + name + " is not running");
+    }
+    return GrpcGuestAgent.connect(agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, notice);
+  }
+
+  /**
+   * Waits until the guest agent answers a ping and returns what it said.
+   *
+   * @throws VmException when QEMU died (with the end of the console log) or the timeout passed
+   */
+  public AgentInfo waitUntilReady(Duration timeout) throws VmException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (GuestAgent agent = connectAgent(timeout, notice -> {})) {
+      while (true) {
+        if (!isRunning()) {
+          throw new VmException(
+              "VM " + name + " stopped while booting; console: " + String.join(" | ", consoleTail(10)));
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          throw new VmException(
+              "VM " + name + " did not answer within " + timeout.toSeconds() + " s; console: "
+                  + String.join(" | ", consoleTail(10)));
+        }
+        try {
+          return agent.ping(Duration.ofNanos(Math.min(remaining, Duration.ofSeconds(1).toNanos())));
+        } catch (AgentException e) {
+          if (e.code() != AgentException.Code.UNAVAILABLE
+              && e.code() != AgentException.Code.DEADLINE_EXCEEDED) {
+            throw new VmException("VM " + name + ": guest agent: " + e.getMessage(), e);
+          }
+          sleep(POLL);
+        }
+      }
+    } catch (AgentException e) {
+      throw new VmException("VM " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stops the VM: asks the agent to shut down (processes get {@code grace} between SIGTERM and
+   * SIGKILL, then the guest syncs, unmounts and powers off), waits for QEMU to exit, then asks QEMU
+   * to quit, then kills it. Cleans the runtime directory in the end.
+   */
+  public void stop(Duration grace) throws VmException {
+    if (isRunning()) {
+      Duration budget = grace.plus(Duration.ofSeconds(15));
+      Thread shutdown = Thread.ofVirtual().start(() -> requestShutdown(grace, budget));
+      boolean exited = waitForExit(budget);
+      shutdown.interrupt();
+      if (!exited) {
+        try (QmpClient qmp = QmpClient.connect(runtimeDir.resolve("qmp.sock"))) {
+          qmp.execute("quit");
+        } catch (IOException e) {
+          // QEMU closes the connection as it quits, or cannot be asked: kill it below
+        }
+        exited = waitForExit(Duration.ofSeconds(5));
+      }
+      if (!exited) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!waitForExit(Duration.ofSeconds(10))) {
+          throw new VmException("VM " + name + " (QEMU pid " + pid + ") does not die");
+        }
+      }
+    }
+    cleanRuntimeDir(runtimeDir);
+  }
+
+  /** The last {@code lines} lines of the console log (empty when there is none). */
+  public List<String> consoleTail(int lines) {
+    return consoleLog == null ? List.of() : tail(consoleLog, lines);
+  }
+
+  @Override
+  public String toString() {
+    return "VM " + name + " (pid " + pid + ")";
+  }
+
+  private void requestShutdown(Duration grace, Duration budget) {
+    try (GuestAgent agent = connectAgent(Duration.ofSeconds(5), notice -> {})) {
+      agent.shutdown(grace);
+    } catch (AgentException e) {
+      // The guest may power off before it answers; stop() judges by QEMU's exit.
+    }
+  }
+
+  private boolean waitForExit(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (QemuProcess.isAlive(pid)) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      sleep(POLL);
+    }
+    return true;
+  }
+
+  private Path agentSocket() {
+    return runtimeDir.resolve("agent.sock");
+  }
+
+  static String defaultQemuBinary() {
+    String arch = System.getProperty("os.arch", "");
+    return switch (arch) {
+      case "aarch64", "arm64" -> "qemu-system-aarch64";
+      default -> "qemu-system-x86_64";
+    };
+  }
+
+  private static void cleanRuntimeDir(Path runDir) {
+    for (String file : List.of("agent.sock", "qmp.sock", "qemu.pid", AGENT_LOCK, QEMU_LOG)) {
+      try {
+        Files.deleteIfExists(runDir.resolve(file));
+      } catch (IOException ignored) {
+        // best effort: a leftover file is harmless and replaced on the next start
+      }
+    }
+    try {
+      Files.deleteIfExists(runDir);
+    } catch (DirectoryNotEmptyException ignored) {
+      // holds files of others (e.g. a virtiofsd socket): leave it
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+
+  private static Optional<Path> consoleLogOf(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      List<String> args = Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0"));
+      int i = args.indexOf("-serial");
+      if (i >= 0 && i + 1 < args.size() && args.get(i + 1).startsWith("file:")) {
+        return Optional.of(Path.of(args.get(i + 1).substring("file:".length())));
+      }
+    } catch (IOException ignored) {
+      // the process just ended
+    }
+    return Optional.empty();
+  }
+
+  private static void killFromPidFile(Path pidFile) {
+    QemuProcess.readPidFile(pidFile)
+        .flatMap(ProcessHandle::of)
+        .ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  static List<String> tail(Path file, int lines) {
+    try {
+      byte[] raw = Files.readAllBytes(file);
+      List<String> all = new ArrayList<>();
+      new String(raw, StandardCharsets.UTF_8)
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty())
+          .forEach(all::add);
+      return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static void requireFile(Path file, String what) throws VmException {
+    if (!Files.isRegularFile(file)) {
+      throw new VmException(what + " not found: " + file);
+    }
+  }
+
+  private static void createPrivateDirectory(Path dir) throws IOException {
+    Files.createDirectories(dir.getParent());
+    if (!Files.isDirectory(dir)) {
+      try {
+        Files.createDirectory(
+            dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException ignored) {
+        // created concurrently
+      }
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

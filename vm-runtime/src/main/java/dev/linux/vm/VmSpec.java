@@ -1,0 +1,98 @@
+package dev.linux.vm;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything needed to boot one environment's VM.
+ *
+ * @param name the environment's name (letters, digits, '.', '_', '-'; at most 64)
+ * @param kernel the guest kernel image ({@code vmlinuz})
+ * @param initrd the init filesystem (see {@link InitramfsBuilder})
+ * @param disk the environment's root disk, a raw EXT4 image; the guest sees it as {@code /dev/vda}
+ * @param cpus virtual CPUs, 1 to 256
+ * @param memoryBytes guest memory, a whole number of MiB, at least 64 MiB
+ * @param accelerator how QEMU runs guest code
+ * @param runtimeDir per-VM directory holding {@code agent.sock}, {@code qmp.sock}, {@code qemu.pid}
+ * @param consoleLog where the guest's serial console is written
+ * @param hostname the guest's hostname (an RFC 1123 host name)
+ * @param kernelArgs extra kernel command line words, appended after ours
+ */
+public record VmSpec(
+    String name,
+    Path kernel,
+    Path initrd,
+    Path disk,
+    int cpus,
+    long memoryBytes,
+    Accelerator accelerator,
+    Path runtimeDir,
+    Path consoleLog,
+    String hostname,
+    List<String> kernelArgs) {
+
+  static final long MIB = 1024 * 1024;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern HOSTNAME =
+      Pattern.compile(
+          "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+              + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+  public VmSpec {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "invalid VM name '" + name + "': use letters, digits, '.', '_' or '-' (at most 64)");
+    }
+    kernel = absolute(kernel, "kernel");
+    initrd = absolute(initrd, "initrd");
+    disk = absolute(disk, "disk");
+    runtimeDir = absolute(runtimeDir, "runtimeDir");
+    consoleLog = absolute(consoleLog, "consoleLog");
+    if (cpus < 1 || cpus > 256) {
+      throw new IllegalArgumentException("cpus must be between 1 and 256, not " + cpus);
+    }
+    if (memoryBytes < 64 * MIB || memoryBytes % MIB != 0) {
+      throw new IllegalArgumentException(
+          "memory must be a whole number of MiB and at least 64 MiB, not " + memoryBytes + " bytes");
+    }
+    Objects.requireNonNull(accelerator, "accelerator");
+    Objects.requireNonNull(hostname, "hostname");
+    if (!HOSTNAME.matcher(hostname).matches()) {
+      throw new IllegalArgumentException("invalid hostname '" + hostname + "'");
+    }
+    kernelArgs = List.copyOf(Objects.requireNonNull(kernelArgs, "kernelArgs"));
+    for (String arg : kernelArgs) {
+      if (arg.isBlank() || arg.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(
+            "kernel argument '" + arg + "' must be one non-empty word without whitespace");
+      }
+    }
+  }
+
+  /** Guest memory in MiB. */
+  public long memoryMib() {
+    return memoryBytes / MIB;
+  }
+
+  /** The host end of the guest agent's virtio-serial port. */
+  public Path agentSocket() {
+    return runtimeDir.resolve("agent.sock");
+  }
+
+  /** QEMU's machine protocol socket. */
+  public Path qmpSocket() {
+    return runtimeDir.resolve("qmp.sock");
+  }
+
+  /** QEMU writes its pid here once the VM runs. */
+  public Path pidFile() {
+    return runtimeDir.resolve("qemu.pid");
+  }
+
+  private static Path absolute(Path path, String what) {
+    return Objects.requireNonNull(path, what).toAbsolutePath().normalize();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.linux.vm.internal;
+
+import dev.linux.guest.proto.GuestAgentGrpc;
+import dev.linux.guest.proto.PingRequest;
+import dev.linux.guest.proto.PingResponse;
+import dev.linux.guest.proto.ShutdownRequest;
+import dev.linux.guest.proto.WindowSize;
+import dev.linux.vm.AgentException;
+import dev.linux.vm.AgentInfo;
+import dev.linux.vm.ExecSession;
+import dev.linux.vm.GuestAgent;
+import dev.linux.vm.ProcessSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** {@link GuestAgent} over gRPC on the VM's agent socket. */
+public final class GrpcGuestAgent implements GuestAgent {
+  /** Extra time the Shutdown call gets beyond the grace period, for sync and unmount. */
+  private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(30);
+
+  private final ManagedChannel channel;
+  private final AutoCloseable lock;
+  private final GuestAgentGrpc.GuestAgentBlockingStub blocking;
+  private final GuestAgentGrpc.GuestAgentStub async;
+
+  GrpcGuestAgent(ManagedChannel channel, AutoCloseable lock) {
+    this.channel = Objects.requireNonNull(channel);
+    this.lock = lock;
+    this.blocking = GuestAgentGrpc.newBlockingStub(channel);
+    this.async = GuestAgentGrpc.newStub(channel);
+  }
+
+  /**
+   * Connects to the agent socket, first taking the VM's agent lock (waiting up to {@code lockWait},
+   * telling {@code notice} once if it has to wait). Connecting is lazy: the first call connects.
+   */
+  public static GuestAgent connect(
+      Path socket, Path lockFile, Duration lockWait, Consumer<String> notice)
+      throws AgentException {
+    AgentLock lock = AgentLock.acquire(lockFile, lockWait, notice);
+    try {
+      return new GrpcGuestAgent(AgentTransport.channel(socket), lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw new AgentException(
+          AgentException.Code.UNAVAILABLE, "cannot connect to " + socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public AgentInfo ping(Duration timeout) throws AgentException {
+    try {
+      PingResponse r =
+          blocking
+              .withWaitForReady()
+              .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+              .ping(PingRequest.getDefaultInstance());
+      return new AgentInfo(
+          r.getVersion(),
+          Duration.ofNanos(r.getUptimeNanos()),
+          Duration.ofNanos(r.getReadyNanos()),
+          r.getEnvironmentReady(),
+          r.getKernelRelease());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public ExecSession exec(ProcessSpec spec, OutputStream stdout, OutputStream stderr)
+      throws AgentException {
+    GrpcExecSession session = new GrpcExecSession(stdout, stderr);
+    try {
+      async.withWaitForReady().exec(session);
+      session.sendStart(toProto(spec));
+    } catch (RuntimeException e) {
+      session.close();
+      throw AgentErrors.map(e);
+    }
+    session.awaitStarted();
+    return session;
+  }
+
+  @Override
+  public void shutdown(Duration grace) throws AgentException {
+    int graceMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, grace.toMillis()));
+    try {
+      blocking
+          .withWaitForReady()
+          .withDeadlineAfter(grace.plus(SHUTDOWN_SLACK).toNanos(), TimeUnit.NANOSECONDS)
+          .shutdown(ShutdownRequest.newBuilder().setGraceMillis(graceMillis).build());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (lock != null) {
+        try {
+          lock.close();
+        } catch (Exception ignored) {
+          // the lock dies with its file descriptor anyway
+        }
+      }
+    }
+  }
+
+  static dev.linux.guest.proto.ProcessSpec toProto(ProcessSpec spec) {
+    var b =
+        dev.linux.guest.proto.ProcessSpec.newBuilder()
+            .addAllArgs(spec.args())
+            .addAllEnv(spec.env())
+            .setCwd(spec.cwd())
+            .setUid(spec.uid())
+            .setGid(spec.gid())
+            .setTty(spec.tty());
+    spec.groups().forEach(b::addSupplementaryGids);
+    if (spec.rows() > 0 || spec.cols() > 0) {
+      b.setWindow(WindowSize.newBuilder().setRows(spec.rows()).setCols(spec.cols()));
+    }
+    return b.build();
+  }
+}

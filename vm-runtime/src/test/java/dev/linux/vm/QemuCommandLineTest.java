@@ -1,0 +1,137 @@
+package dev.linux.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+  static VmSpec spec(Accelerator accel, Path runDir) {
+    return new VmSpec(
+        "dev",
+        Path.of("/k/vmlinuz"),
+        Path.of("/k/initrd.cpio"),
+        Path.of("/e/dev/disk.ext4"),
+        2,
+        512 * VmSpec.MIB,
+        accel,
+        runDir,
+        Path.of("/e/dev/console.log"),
+        "dev",
+        List.of("linux.debug=1"));
+  }
+
+  static VmSpec spec(Accelerator accel) {
+    return spec(accel, Path.of("/run/user/1000/linux/dev"));
+  }
+
+  /** The value following {@code option}; fails when the option is absent or repeated. */
+  static String value(List<String> cmd, String option) {
+    int first = cmd.indexOf(option);
+    assertTrue(first >= 0, option + " missing in " + cmd);
+    assertEquals(first, cmd.lastIndexOf(option), option + " repeated");
+    return cmd.get(first + 1);
+  }
+
+  @Test
+  void tcgCommandLineMatchesTheOneKnownToWork() {
+    List<String> cmd = QemuCommandLine.build(spec(Accelerator.TCG), "qemu-system-x86_64");
+    assertEquals("qemu-system-x86_64", cmd.get(0));
+    assertEquals("microvm,acpi=on", value(cmd, "-M"));
+    assertEquals("tcg", value(cmd, "-accel"));
+    assertEquals("max", value(cmd, "-cpu"));
+    assertEquals("512M", value(cmd, "-m"));
+    assertEquals("2", value(cmd, "-smp"));
+    for (String flag : List.of("-nodefaults", "-no-user-config", "-no-reboot", "-daemonize")) {
+      assertTrue(cmd.contains(flag), flag);
+    }
+    assertEquals("none", value(cmd, "-display"));
+    assertEquals("virtio-mmio.force-legacy=false", value(cmd, "-global"));
+    assertEquals("memory-backend-memfd,id=mem,size=512M,share=on", value(cmd, "-object"));
+    assertEquals("node,memdev=mem", value(cmd, "-numa"));
+    assertEquals("/k/vmlinuz", value(cmd, "-kernel"));
+    assertEquals("/k/initrd.cpio", value(cmd, "-initrd"));
+    assertEquals(
+        "console=ttyS0 quiet panic=-1 linux.agent=linux.agent linux.root=/dev/vda"
+            + " linux.hostname=dev linux.debug=1",
+        value(cmd, "-append"));
+    assertEquals("file:/e/dev/console.log", value(cmd, "-serial"));
+    assertEquals(
+        "id=root,file=/e/dev/disk.ext4,format=raw,if=none,discard=unmap,cache=writeback",
+        value(cmd, "-drive"));
+    assertEquals(
+        "socket,id=agent,path=/run/user/1000/linux/dev/agent.sock,server=on,wait=off",
+        value(cmd, "-chardev"));
+    assertEquals("unix:/run/user/1000/linux/dev/qmp.sock,server=on,wait=off", value(cmd, "-qmp"));
+    assertEquals("/run/user/1000/linux/dev/qemu.pid", value(cmd, "-pidfile"));
+    assertEquals(
+        List.of(
+            "virtio-blk-device,drive=root",
+            "virtio-serial-device",
+            "virtserialport,chardev=agent,name=linux.agent",
+            "virtio-rng-device",
+            "virtio-balloon-device,free-page-reporting=on"),
+        devices(cmd));
+  }
+
+  @Test
+  void kvmUsesTheHostCpu() {
+    List<String> cmd = QemuCommandLine.build(spec(Accelerator.KVM), "/usr/bin/qemu-system-x86_64");
+    assertEquals("kvm", value(cmd, "-accel"));
+    assertEquals("host", value(cmd, "-cpu"));
+    assertFalse(cmd.contains("max"));
+  }
+
+  @Test
+  void commasInPathsAreEscapedForQemuOptions() {
+    VmSpec spec =
+        new VmSpec(
+            "dev", Path.of("/k/vmlinuz"), Path.of("/k/initrd"), Path.of("/a,b/disk"), 1,
+            256 * VmSpec.MIB, Accelerator.TCG, Path.of("/run/x,y"), Path.of("/c.log"), "dev", List.of());
+    List<String> cmd = QemuCommandLine.build(spec, "qemu-system-x86_64");
+    assertTrue(value(cmd, "-drive").startsWith("id=root,file=/a,,b/disk,format=raw"));
+    assertTrue(value(cmd, "-chardev").contains("path=/run/x,,y/agent.sock,server"));
+  }
+
+  @Test
+  void socketPathTooLongFailsClearly() {
+    Path longDir = Path.of("/run/user/1000/linux/" + "x".repeat(90));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QemuCommandLine.build(spec(Accelerator.TCG, longDir), "qemu-system-x86_64"));
+    assertTrue(e.getMessage().contains("socket path too long"), e.getMessage());
+  }
+
+  @Test
+  void socketPathAtTheLimitIsAccepted() {
+    String prefix = "/r/";
+    String suffix = "/agent.sock";
+    Path dir = Path.of(prefix + "d".repeat(QemuCommandLine.MAX_SOCKET_PATH_BYTES - prefix.length() - suffix.length()));
+    assertEquals(QemuCommandLine.MAX_SOCKET_PATH_BYTES, dir.resolve("agent.sock").toString().length());
+    QemuCommandLine.build(spec(Accelerator.TCG, dir), "qemu-system-x86_64");
+  }
+
+  @Test
+  void aarch64IsNotSupportedYet() {
+    var e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> QemuCommandLine.build(spec(Accelerator.HVF), "qemu-system-aarch64"));
+    assertTrue(e.getMessage().contains("aarch64"));
+  }
+
+  private static List<String> devices(List<String> cmd) {
+    List<String> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < cmd.size() - 1; i++) {
+      if (cmd.get(i).equals("-device")) {
+        devices.add(cmd.get(i + 1));
+      }
+    }
+    return devices;
+  }
+}

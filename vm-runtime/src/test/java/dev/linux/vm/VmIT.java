@@ -1,0 +1,212 @@
+package dev.linux.vm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Boots one real VM (the Debian cloud kernel, our initramfs with the real vminitd, an EXT4 disk
+ * holding a static busybox) and shares it between the tests; the last one stops it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VmIT {
+  private static final String[] APPLETS = {
+    "sh", "cat", "uname", "stty", "echo", "ls", "sleep", "head", "wc", "true", "false", "env", "id"
+  };
+
+  private Path work;
+  private VmSpec spec;
+  private VirtualMachine vm;
+  private GuestKernel kernel;
+
+  @BeforeAll
+  void boot() throws Exception {
+    work = Files.createTempDirectory("vmit");
+    kernel = TestKernels.distributionKernel();
+    Path initrd = new InitramfsBuilder(work.resolve("data"), System.err::println).ensure(kernel);
+    Path disk = busyboxDisk(work);
+    AcceleratorChoice accel = AcceleratorProbe.host().choose();
+    System.err.println("[vm] " + accel.notice());
+    spec =
+        new VmSpec(
+            "vmit", kernel.vmlinuz(), initrd, disk, 2, 512 * VmSpec.MIB, accel.accelerator(),
+            work.resolve("run"), work.resolve("console.log"), "vmit", extraKernelArgs());
+    long t0 = System.nanoTime();
+    vm = VirtualMachine.start(spec);
+    long started = System.nanoTime();
+    AgentInfo info = vm.waitUntilReady(Duration.ofSeconds(90));
+    long ready = System.nanoTime();
+    System.err.printf(
+        "[vm] %s: QEMU started in %d ms, agent ready %d ms after start (guest: agent serving %d ms after kernel start)%n",
+        accel.accelerator(), (started - t0) / 1_000_000, (ready - t0) / 1_000_000,
+        info.readyAfter().toMillis());
+  }
+
+  @AfterAll
+  void cleanUp() throws Exception {
+    if (vm != null && vm.isRunning()) {
+      vm.stop(Duration.ofSeconds(2));
+    }
+    if (work != null && System.getProperty("linux.test.keep") == null) {
+      KernelProvisioner.deleteTree(work);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void pingAnswersWithTheGuestsIdentity() throws Exception {
+    try (GuestAgent agent = vm.connectAgent()) {
+      AgentInfo info = agent.ping(Duration.ofSeconds(5));
+      assertEquals(kernel.version(), info.kernelRelease());
+      assertTrue(info.environmentReady(), "environment disk mounted");
+      assertFalse(info.version().isBlank());
+      assertTrue(info.uptime().compareTo(info.readyAfter()) >= 0);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void execRunsCommandsAndReportsExitStatus() throws Exception {
+    try (GuestAgent agent = vm.connectAgent()) {
+      Result uname = run(agent, "uname", "-a");
+      assertEquals(0, uname.status);
+      assertTrue(uname.stdout.startsWith("Linux vmit " + kernel.version()), uname.stdout);
+
+      assertEquals(7, run(agent, "sh", "-c", "exit 7").status);
+
+      Result err = run(agent, "sh", "-c", "echo out; echo err >&2; exit 3");
+      assertEquals(3, err.status);
+      assertEquals("out\n", err.stdout);
+      assertEquals("err\n", err.stderr);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void oneMebibyteThroughCatIsByteExact() throws Exception {
+    byte[] data = new byte[1 << 20];
+    new Random(42).nextBytes(data);
+    try (GuestAgent agent = vm.connectAgent()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      long t0 = System.nanoTime();
+      try (ExecSession cat = agent.exec(ProcessSpec.of("cat"), out, err)) {
+        assertTrue(cat.pid() > 1);
+        try (OutputStream stdin = cat.stdin()) {
+          for (int off = 0; off < data.length; off += 50_000) {
+            stdin.write(data, off, Math.min(50_000, data.length - off));
+          }
+        }
+        assertEquals(0, cat.waitFor(), err.toString(StandardCharsets.UTF_8));
+      }
+      System.err.printf("[vm] 1 MiB through cat in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+      assertEquals(data.length, out.size());
+      assertArrayEquals(data, out.toByteArray());
+    }
+  }
+
+  @Test
+  @Order(4)
+  void unknownProgramFailsToStart() throws Exception {
+    try (GuestAgent agent = vm.connectAgent()) {
+      AgentException e =
+          assertThrows(
+              AgentException.class,
+              () -> agent.exec(ProcessSpec.of("no-such-program"), OutputStream.nullOutputStream(),
+                  OutputStream.nullOutputStream()));
+      System.err.println("[vm] start error: " + e.code() + ": " + e.getMessage());
+      assertTrue(e.getMessage().contains("no-such-program"), e.getMessage());
+    }
+  }
+
+  @Test
+  @Order(5)
+  void findReattachesToTheRunningVm() throws Exception {
+    VirtualMachine found = VirtualMachine.find(spec.runtimeDir()).orElseThrow();
+    assertEquals(vm.pid(), found.pid());
+    assertTrue(found.isRunning());
+    assertEquals(spec.consoleLog(), found.consoleLog().orElseThrow());
+    try (GuestAgent agent = found.connectAgent()) {
+      assertEquals(kernel.version(), agent.ping(Duration.ofSeconds(5)).kernelRelease());
+    }
+  }
+
+  @Test
+  @Order(6)
+  void secondStartOfTheSameVmIsRefused() {
+    VmException e = assertThrows(VmException.class, () -> VirtualMachine.start(spec));
+    assertTrue(e.getMessage().contains("already running"), e.getMessage());
+  }
+
+  @Test
+  @Order(10)
+  void stopShutsDownCleanly() throws Exception {
+    long t0 = System.nanoTime();
+    vm.stop(Duration.ofSeconds(5));
+    System.err.printf("[vm] stopped in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertFalse(vm.isRunning());
+    assertFalse(QemuProcess.isAlive(vm.pid()));
+    assertFalse(Files.exists(spec.pidFile()));
+    assertFalse(Files.exists(spec.agentSocket()));
+    assertTrue(VirtualMachine.find(spec.runtimeDir()).isEmpty());
+    String fsck = CpioWriterIT.run(work, "e2fsck", "-fn", spec.disk().toString());
+    assertTrue(fsck.contains("clean") || fsck.contains("Pass 5"), fsck);
+  }
+
+  /** {@code -Dlinux.test.kernelArgs="loglevel=7 linux.debug=1"} shows the boot on the console. */
+  private static List<String> extraKernelArgs() {
+    String args = System.getProperty("linux.test.kernelArgs", "").strip();
+    return args.isEmpty() ? List.of() : List.of(args.split("\\s+"));
+  }
+
+  private record Result(int status, String stdout, String stderr) {}
+
+  private static Result run(GuestAgent agent, String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (ExecSession session = agent.exec(ProcessSpec.of(args), out, err)) {
+      session.stdin().close();
+      int status = session.waitFor();
+      return new Result(
+          status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A small EXT4 image holding Debian's static busybox and a few applet links. */
+  static Path busyboxDisk(Path dir) throws Exception {
+    Path busybox = Path.of("/bin/busybox");
+    if (!Files.isRegularFile(busybox)) {
+      throw new AssertionError("VM tests need a static busybox at /bin/busybox: install busybox-static");
+    }
+    Path root = dir.resolve("rootfs");
+    for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "run", "etc", "root")) {
+      Files.createDirectories(root.resolve(d));
+    }
+    Files.copy(busybox, root.resolve("bin/busybox"));
+    for (String applet : APPLETS) {
+      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    Path disk = dir.resolve("disk.ext4");
+    CpioWriterIT.run(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), disk.toString(), "64M");
+    return disk;
+  }
+}

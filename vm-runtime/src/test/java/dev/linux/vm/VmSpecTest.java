@@ -1,0 +1,74 @@
+package dev.linux.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VmSpecTest {
+  private static VmSpec spec(String name, int cpus, long memory, String hostname, List<String> args) {
+    return new VmSpec(
+        name, Path.of("/k"), Path.of("/i"), Path.of("/d"), cpus, memory, Accelerator.TCG,
+        Path.of("/run/x"), Path.of("/c.log"), hostname, args);
+  }
+
+  private static IllegalArgumentException invalid(Runnable r) {
+    return assertThrows(IllegalArgumentException.class, r::run);
+  }
+
+  @Test
+  void validSpecNormalizesPathsAndCopiesArgs() {
+    List<String> args = new ArrayList<>(List.of("a=b"));
+    VmSpec s =
+        new VmSpec("dev-1.x", Path.of("rel/k"), Path.of("/i/../i2"), Path.of("/d"), 4,
+            4096 * VmSpec.MIB, Accelerator.KVM, Path.of("/run/x"), Path.of("/c"), "dev.local", args);
+    args.add("c=d");
+    assertEquals(List.of("a=b"), s.kernelArgs());
+    assertTrue(s.kernel().isAbsolute());
+    assertEquals(Path.of("/i2"), s.initrd());
+    assertEquals(4096, s.memoryMib());
+    assertEquals(Path.of("/run/x/agent.sock"), s.agentSocket());
+    assertEquals(Path.of("/run/x/qmp.sock"), s.qmpSocket());
+    assertEquals(Path.of("/run/x/qemu.pid"), s.pidFile());
+  }
+
+  @Test
+  void rejectsBadNames() {
+    for (String name : List.of("", "-x", "a b", "a/b", "x".repeat(65))) {
+      assertTrue(invalid(() -> spec(name, 1, 512 * VmSpec.MIB, "h", List.of())).getMessage()
+          .contains("invalid VM name"), name);
+    }
+  }
+
+  @Test
+  void rejectsBadResources() {
+    invalid(() -> spec("a", 0, 512 * VmSpec.MIB, "h", List.of()));
+    invalid(() -> spec("a", 257, 512 * VmSpec.MIB, "h", List.of()));
+    invalid(() -> spec("a", 1, 32 * VmSpec.MIB, "h", List.of()));
+    invalid(() -> spec("a", 1, 512 * VmSpec.MIB + 1, "h", List.of()));
+  }
+
+  @Test
+  void rejectsBadHostnames() {
+    for (String h : List.of("", "-a", "a_b", "a..b", "a b", "x".repeat(64))) {
+      invalid(() -> spec("a", 1, 512 * VmSpec.MIB, h, List.of()));
+    }
+  }
+
+  @Test
+  void rejectsKernelArgsWithWhitespace() {
+    invalid(() -> spec("a", 1, 512 * VmSpec.MIB, "h", List.of("a b")));
+    invalid(() -> spec("a", 1, 512 * VmSpec.MIB, "h", List.of("")));
+  }
+
+  @Test
+  void rejectsNulls() {
+    assertThrows(NullPointerException.class,
+        () -> new VmSpec("a", null, Path.of("/i"), Path.of("/d"), 1, 512 * VmSpec.MIB,
+            Accelerator.TCG, Path.of("/r"), Path.of("/c"), "h", List.of()));
+  }
+}
