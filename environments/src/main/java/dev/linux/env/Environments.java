@@ -66,7 +66,6 @@ public final class Environments {
             name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
             options.cpus(), options.memory().bytes(), options.disk().bytes());
       });
-      progress.notice("Created " + name + " from " + image.displayName() + ".");
       return record;
     }
   }

@@ -30,7 +30,7 @@ final class GuestBoot {
     home.ensureRuntime();
     return new VmSpec(
         record.name(), kernel.vmlinuz(), initrd, files.disk(), record.cpus(), record.memoryBytes(),
-        accelerator, files.runtime(), files.consoleLog(), record.name(), List.of());
+        accelerator, files.runtime(), files.consoleLog(), record.name(), TscFrequency.kernelArgs(accelerator));
   }
 
   private GuestKernel kernel() throws IOException {

@@ -1,0 +1,102 @@
+package dev.linux.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The basic lifecycle as an ordinary user. When the tests run as root, they create a user for the
+ * purpose and run the CLI as that user (with a copy of the class path it can read); otherwise the
+ * current, already unprivileged user is used.
+ */
+class NonRootLifecycleIT {
+
+  static final String USER = "linux-it";
+
+  @Test
+  void lifecycleWorksWithoutRoot() throws Exception {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    Path work = Files.createTempDirectory("linux-nonroot-");
+    try {
+      Path image = TestResources.busyboxLayout(Files.createDirectories(work.resolve("image")));
+      String classpath = System.getProperty("java.class.path");
+      String user = null;
+      if (root) {
+        user = USER;
+        ensureUser(USER);
+        classpath = copyClasspath(classpath, Files.createDirectories(work.resolve("cp")));
+        TestResources.makeReadable(work);
+      }
+      Path home = work.resolve("home");
+      if (root) {
+        Files.createDirectories(home);
+        assertEquals(0, TestResources.host("chown", USER + ":", home.toString()).exit());
+      }
+      CliProcess cli = new CliProcess(classpath, home, TestResources.kernelDir(), user);
+
+      var created = cli.run("create", "plain", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG,
+          "--disk", "128M", "--memory", "256M", "--cpus", "1");
+      assertEquals(0, created.exit(), created.toString());
+      try {
+        var id = cli.run("run", "plain", "--", "sh", "-c", "uname -s; exit 3");
+        assertEquals(3, id.exit(), id.toString());
+        assertEquals("Linux\n", id.out());
+        var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cli.run("list", "--json").stdout());
+        var qemuOwner = TestResources.host("ps", "-o", "user=", "-p", list.get(0).get("pid").asText());
+        if (root) {
+          assertEquals(USER, new String(qemuOwner.stdout(), StandardCharsets.UTF_8).strip(), "QEMU runs as the user");
+        }
+        assertEquals(0, cli.run("stop", "plain").exit());
+        var again = cli.run("run", "plain", "--", "echo", "again");
+        assertEquals("again\n", again.out(), again.toString());
+        assertEquals(0, cli.run("stop", "plain").exit());
+      } finally {
+        var rm = cli.run("rm", "--force", "plain");
+        assertEquals(0, rm.exit(), rm.toString());
+      }
+      assertFalse(Files.exists(home.resolve("environments/plain")));
+      if (root) {
+        var owners = TestResources.host("find", home.toString(), "-not", "-user", USER);
+        assertEquals("", new String(owners.stdout(), StandardCharsets.UTF_8).strip(),
+            "every file the CLI made belongs to the user");
+      }
+    } finally {
+      TestResources.host("rm", "-rf", work.toString());
+    }
+  }
+
+  private static void ensureUser(String user) throws Exception {
+    if (TestResources.host("id", "-u", user).exit() != 0) {
+      var add = TestResources.host("useradd", "--create-home", "--shell", "/bin/sh", user);
+      assertEquals(0, add.exit(), new String(add.stdout(), StandardCharsets.UTF_8));
+    }
+    assertTrue(TestResources.host("id", "-u", user).exit() == 0);
+  }
+
+  private static String copyClasspath(String classpath, Path target) throws Exception {
+    List<String> entries = new ArrayList<>();
+    int i = 0;
+    for (String entry : classpath.split(File.pathSeparator)) {
+      Path source = Path.of(entry);
+      if (!Files.exists(source)) {
+        continue;
+      }
+      Path copy = target.resolve((i++) + "-" + source.getFileName());
+      if (Files.isDirectory(source)) {
+        LifecycleIT.copyTree(source, copy);
+      } else {
+        Files.copy(source, copy);
+      }
+      entries.add(copy.toString());
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+}
