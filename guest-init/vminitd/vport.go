@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,39 +15,54 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// vportListener serves connections over a virtio-serial port. The port device allows one open at a
-// time and carries one host connection at a time: Accept waits until the previous connection is
-// closed, opens the device, waits until a host is connected and returns a net.Conn over it. When
-// the host disconnects, Read reports io.EOF; closing the conn closes the device so the next Accept
-// can reopen it for the host's next connection.
+// vportListener serves gRPC over a virtio-serial port, one host connection at a time.
+//
+// The port is a single byte stream with a "host connected" flag: a host connection ends when a
+// read returns 0 (no data left and no host) or poll(2) reports POLLHUP. Closing and reopening the
+// device between connections would lose data (the kernel discards unread input on close), and a
+// host that disconnects and reconnects quickly may never be seen disconnected at all. So the
+// listener opens the device once, keeps it open, and runs one reader that splits the incoming
+// stream into sessions:
+//   - a session starts with the HTTP/2 client preface ("PRI * HTTP/2.0...") that every new host
+//     connection sends first; the reader follows the HTTP/2 frame headers of the session, so a new
+//     preface at a frame boundary means the host reconnected without the guest seeing it;
+//   - a read of 0 bytes (the host went away) ends the session: its conn reads io.EOF and its writes
+//     fail, so nothing of an old session reaches the next host;
+//   - when gRPC closes a conn itself (e.g. a protocol error), the reader discards input until the
+//     next preface.
+//
+// Accept returns a fresh net.Conn for each session; gRPC serves each as a new HTTP/2 connection.
 type vportListener struct {
+	name string
 	// open returns a non-blocking, close-on-exec file descriptor for the port.
 	open func() (int, error)
-	// hostConnected reports whether a host is attached to fd (poll(2) reports POLLHUP while none is).
-	hostConnected func(fd int) (bool, error)
-	name          string
 
-	mu      sync.Mutex
-	closed  bool
-	done    chan struct{} // closed by Close
-	free    chan struct{} // holds a token while no conn is open
-	current *vportConn
+	conns chan *vportConn
+	done  chan struct{}
+	once  sync.Once
+
+	writeMu sync.Mutex // serializes writes to the device; held by one conn write at a time
+	f       *os.File   // the device, set by the reader
+	fd      int
 }
 
 const (
 	vportMinBackoff = 10 * time.Millisecond
 	vportMaxBackoff = 200 * time.Millisecond
+	vportMaxBuffer  = 1 << 20 // unread input per conn before the reader waits
 )
+
+// http2Preface is what every HTTP/2 client sends first.
+var http2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
 
 func newVportListener(name string, open func() (int, error)) *vportListener {
 	l := &vportListener{
-		open:          open,
-		hostConnected: pollHostConnected,
-		name:          name,
-		done:          make(chan struct{}),
-		free:          make(chan struct{}, 1),
+		name:  name,
+		open:  open,
+		conns: make(chan *vportConn),
+		done:  make(chan struct{}),
 	}
-	l.free <- struct{}{}
+	goSafe("agent port reader", l.run)
 	return l
 }
 
@@ -79,7 +97,8 @@ func findVirtioPort(sysDir, name string) (string, error) {
 	return "", os.ErrNotExist
 }
 
-func pollHostConnected(fd int) (bool, error) {
+// hostConnected: poll(2) reports POLLHUP while no host is attached to the port.
+func hostConnected(fd int) (bool, error) {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLOUT}}
 	for {
 		_, err := unix.Poll(fds, 0)
@@ -92,8 +111,6 @@ func pollHostConnected(fd int) (bool, error) {
 		return fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) == 0, nil
 	}
 }
-
-var errListenerClosed = net.ErrClosed
 
 func (l *vportListener) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -114,72 +131,172 @@ func nextBackoff(d time.Duration) time.Duration {
 	return d
 }
 
-func (l *vportListener) Accept() (net.Conn, error) {
-	// One connection at a time: wait for the previous one to be closed.
-	select {
-	case <-l.free:
-	case <-l.done:
-		return nil, errListenerClosed
-	}
+// openDevice opens the port, retrying with backoff until it exists.
+func (l *vportListener) openDevice() bool {
 	backoff := vportMinBackoff
-	loggedOpen := false
+	logged := false
 	for {
 		fd, err := l.open()
-		if err != nil {
-			if !loggedOpen {
-				debugf("agent port %s: not available yet: %v", l.name, err)
-				loggedOpen = true
-			}
-			if !l.sleep(backoff) {
-				l.free <- struct{}{}
-				return nil, errListenerClosed
-			}
-			backoff = nextBackoff(backoff)
-			continue
+		if err == nil {
+			l.fd = fd
+			l.f = os.NewFile(uintptr(fd), l.name)
+			return true
 		}
-		backoff = vportMinBackoff
-		for {
-			ok, err := l.hostConnected(fd)
-			if err != nil {
-				unix.Close(fd)
-				logf("agent port %s: poll: %v", l.name, err)
-				break
-			}
-			if ok {
-				c := &vportConn{f: os.NewFile(uintptr(fd), l.name), l: l}
-				l.mu.Lock()
-				if l.closed {
-					l.mu.Unlock()
-					c.f.Close()
-					l.free <- struct{}{}
-					return nil, errListenerClosed
-				}
-				l.current = c
-				l.mu.Unlock()
-				debugf("agent port %s: host connected", l.name)
-				return c, nil
-			}
-			if !l.sleep(backoff) {
-				unix.Close(fd)
-				l.free <- struct{}{}
-				return nil, errListenerClosed
-			}
-			backoff = nextBackoff(backoff)
+		if !logged {
+			debugf("agent port %s: not available yet: %v", l.name, err)
+			logged = true
 		}
 		if !l.sleep(backoff) {
-			l.free <- struct{}{}
-			return nil, errListenerClosed
+			return false
+		}
+		backoff = nextBackoff(backoff)
+	}
+}
+
+// waitForHost blocks (polling with backoff, never spinning) until a host is connected.
+func (l *vportListener) waitForHost() bool {
+	backoff := vportMinBackoff
+	for {
+		ok, err := hostConnected(l.fd)
+		if err != nil {
+			logf("agent port %s: poll: %v", l.name, err)
+		} else if ok {
+			return true
+		}
+		if !l.sleep(backoff) {
+			return false
+		}
+		backoff = nextBackoff(backoff)
+	}
+}
+
+// staleEOFWindow: how long a possibly stale disconnect may last before it ends the session.
+const staleEOFWindow = time.Second
+
+// waitForHostFor is waitForHost with a limit; it reports whether the host is connected.
+func (l *vportListener) waitForHostFor(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	backoff := vportMinBackoff
+	for {
+		if ok, err := hostConnected(l.fd); err == nil && ok {
+			return true
+		}
+		if time.Now().After(deadline) || !l.sleep(backoff) {
+			return false
+		}
+		backoff = nextBackoff(backoff)
+	}
+}
+
+// run is the single reader of the device.
+//
+// Data and connection events travel on different virtqueues, so the guest may see a new host's
+// preface before the notification that the previous host left. Such a session starts "owing" one
+// disconnect: the next read of 0 bytes may be stale, and it ends the session only if the host
+// stays away longer than staleEOFWindow (a real reconnect sends a new preface anyway).
+func (l *vportListener) run() {
+	if !l.openDevice() {
+		return
+	}
+	defer l.f.Close()
+	var cur *vportConn
+	sp := &h2splitter{}
+	sawEOF := true // no host seen yet
+	eofOwed := false
+	endSession := func() {
+		if cur != nil {
+			cur.endInput()
+			// Abort a write blocked on the old host; the next session clears the deadline.
+			_ = l.f.SetWriteDeadline(time.Now())
+			cur = nil
+		}
+		sp.reset()
+	}
+	defer endSession()
+	startSession := func() bool {
+		endSession()
+		eofOwed = !sawEOF
+		sawEOF = false
+		l.writeMu.Lock()
+		_ = l.f.SetWriteDeadline(time.Time{})
+		l.writeMu.Unlock()
+		c := newVportConn(l)
+		select {
+		case l.conns <- c:
+			cur = c
+			debugf("agent port %s: new host session", l.name)
+			return true
+		case <-l.done:
+			return false
+		}
+	}
+	buf := make([]byte, 64<<10)
+	if !l.waitForHost() {
+		return
+	}
+	for {
+		n, err := l.f.Read(buf)
+		if n > 0 {
+			if cur != nil && cur.isClosed() {
+				// gRPC dropped the session: skip to the next client preface.
+				cur = nil
+				sp.reset()
+			}
+			ok := sp.feed(buf[:n], func(data []byte) {
+				if cur != nil {
+					cur.push(data)
+				}
+			}, startSession)
+			if !ok {
+				return
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if err == io.EOF {
+			if eofOwed {
+				eofOwed = false
+				if l.waitForHostFor(staleEOFWindow) {
+					debugf("agent port %s: stale disconnect ignored", l.name)
+					continue
+				}
+			}
+			// The host went away; wait for the next one.
+			debugf("agent port %s: host disconnected", l.name)
+			sawEOF = true
+			endSession()
+			if !l.waitForHost() {
+				return
+			}
+			continue
+		}
+		select {
+		case <-l.done:
+			return
+		default:
+		}
+		logf("agent port %s: read: %v; reopening", l.name, err)
+		sawEOF = true
+		endSession()
+		l.f.Close()
+		if !l.sleep(vportMaxBackoff) || !l.openDevice() || !l.waitForHost() {
+			return
 		}
 	}
 }
 
-func (l *vportListener) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.closed {
-		l.closed = true
-		close(l.done)
+func (l *vportListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
 	}
+}
+
+func (l *vportListener) Close() error {
+	l.once.Do(func() { close(l.done) })
 	return nil
 }
 
@@ -190,47 +307,185 @@ type vportAddr string
 func (a vportAddr) Network() string { return "virtio-serial" }
 func (a vportAddr) String() string  { return string(a) }
 
-// vportConn is one host connection over the port device.
+// h2splitter follows the host-to-guest byte stream: scanning for a client preface, then frame by
+// frame. feed calls data for the bytes of the current session and start when a new session begins
+// (before that session's first bytes).
+type h2splitter struct {
+	inSession bool
+	matched   int    // scanning: preface bytes matched so far
+	hdr       []byte // in a session at a frame boundary: header bytes gathered so far
+	need      int    // in a session: payload bytes left in the current frame
+}
+
+func (s *h2splitter) reset() { *s = h2splitter{hdr: s.hdr[:0]} }
+
+func (s *h2splitter) feed(b []byte, data func([]byte), start func() bool) bool {
+	for len(b) > 0 {
+		if !s.inSession {
+			i := 0
+			for ; i < len(b) && s.matched < len(http2Preface); i++ {
+				if b[i] == http2Preface[s.matched] {
+					s.matched++
+				} else if b[i] == http2Preface[0] {
+					s.matched = 1
+				} else {
+					s.matched = 0
+				}
+			}
+			b = b[i:]
+			if s.matched == len(http2Preface) {
+				if !start() {
+					return false
+				}
+				data(http2Preface)
+				s.inSession, s.matched, s.hdr, s.need = true, 0, s.hdr[:0], 0
+			}
+			continue
+		}
+		if s.need > 0 {
+			n := s.need
+			if n > len(b) {
+				n = len(b)
+			}
+			data(b[:n])
+			s.need -= n
+			b = b[n:]
+			continue
+		}
+		// At a frame boundary: gather the 9-byte header (or a whole preface).
+		want := 9
+		if len(s.hdr) >= 9 && bytes.Equal(s.hdr[:9], http2Preface[:9]) {
+			want = len(http2Preface)
+		}
+		n := want - len(s.hdr)
+		if n > len(b) {
+			n = len(b)
+		}
+		s.hdr = append(s.hdr, b[:n]...)
+		b = b[n:]
+		if len(s.hdr) < want {
+			continue
+		}
+		if want == 9 && bytes.Equal(s.hdr, http2Preface[:9]) {
+			continue // maybe a new preface: gather the rest
+		}
+		if bytes.Equal(s.hdr, http2Preface) {
+			// The host reconnected without the guest seeing it disconnect.
+			s.hdr = s.hdr[:0]
+			if !start() {
+				return false
+			}
+			data(http2Preface)
+			continue
+		}
+		data(s.hdr)
+		s.need = int(binary.BigEndian.Uint32(append([]byte{0}, s.hdr[:3]...)))
+		if want > 9 {
+			// Not a preface after all; what followed the header counts as payload.
+			s.need -= want - 9
+			if s.need < 0 {
+				s.need = 0
+			}
+		}
+		s.hdr = s.hdr[:0]
+	}
+	return true
+}
+
+// vportConn is one host session.
 type vportConn struct {
-	f    *os.File
-	l    *vportListener
-	once sync.Once
+	l      *vportListener
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    []byte
+	eof    bool // the session's input ended (host gone or a new session began)
+	closed bool
+}
+
+func newVportConn(l *vportListener) *vportConn {
+	c := &vportConn{l: l}
+	c.cond = sync.NewCond(&c.mu)
+	return c
+}
+
+// push queues session input, waiting while too much is unread.
+func (c *vportConn) push(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.buf) >= vportMaxBuffer && !c.closed {
+		c.cond.Wait()
+	}
+	if c.closed {
+		return
+	}
+	c.buf = append(c.buf, b...)
+	c.cond.Broadcast()
+}
+
+func (c *vportConn) endInput() {
+	c.mu.Lock()
+	c.eof = true
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+func (c *vportConn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 func (c *vportConn) Read(b []byte) (int, error) {
-	n, err := c.f.Read(b)
-	// os.File reports a 0-byte read (the host went away) as io.EOF.
-	return n, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.buf) == 0 && !c.eof && !c.closed {
+		c.cond.Wait()
+	}
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	if len(c.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, c.buf)
+	c.buf = c.buf[n:]
+	if len(c.buf) == 0 {
+		c.buf = nil
+	}
+	c.cond.Broadcast()
+	return n, nil
 }
 
-func (c *vportConn) Write(b []byte) (int, error) { return c.f.Write(b) }
+var errSessionEnded = errors.New("agent session ended")
+
+func (c *vportConn) Write(b []byte) (int, error) {
+	c.l.writeMu.Lock()
+	defer c.l.writeMu.Unlock()
+	c.mu.Lock()
+	ended := c.eof || c.closed
+	c.mu.Unlock()
+	if ended {
+		return 0, errSessionEnded
+	}
+	return c.l.f.Write(b)
+}
 
 func (c *vportConn) Close() error {
-	var err error
-	c.once.Do(func() {
-		err = c.f.Close()
-		c.l.mu.Lock()
-		if c.l.current == c {
-			c.l.current = nil
-		}
-		c.l.mu.Unlock()
-		debugf("agent port %s: connection closed", c.l.name)
-		c.l.free <- struct{}{}
-	})
-	return err
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		c.buf = nil
+		c.cond.Broadcast()
+		debugf("agent port %s: session closed", c.l.name)
+	}
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *vportConn) LocalAddr() net.Addr  { return vportAddr("guest:" + c.l.name) }
 func (c *vportConn) RemoteAddr() net.Addr { return vportAddr("host:" + c.l.name) }
 
-func (c *vportConn) SetDeadline(t time.Time) error      { return ignoreNoDeadline(c.f.SetDeadline(t)) }
-func (c *vportConn) SetReadDeadline(t time.Time) error  { return ignoreNoDeadline(c.f.SetReadDeadline(t)) }
-func (c *vportConn) SetWriteDeadline(t time.Time) error { return ignoreNoDeadline(c.f.SetWriteDeadline(t)) }
-
-// Deadlines work when the device is pollable; otherwise they are accepted and ignored.
-func ignoreNoDeadline(err error) error {
-	if errors.Is(err, os.ErrNoDeadline) {
-		return nil
-	}
-	return err
-}
+// Deadlines are accepted and ignored: a session ends when its host goes away or is replaced.
+func (c *vportConn) SetDeadline(t time.Time) error      { return nil }
+func (c *vportConn) SetReadDeadline(t time.Time) error  { return nil }
+func (c *vportConn) SetWriteDeadline(t time.Time) error { return nil }

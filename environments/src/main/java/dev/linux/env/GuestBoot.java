@@ -4,6 +4,7 @@ import dev.linux.vm.Accelerator;
 import dev.linux.vm.GuestKernel;
 import dev.linux.vm.InitramfsBuilder;
 import dev.linux.vm.KernelProvisioner;
+import dev.linux.vm.TscFrequency;
 import dev.linux.vm.VmSpec;
 import java.io.IOException;
 import java.io.InterruptedIOException;

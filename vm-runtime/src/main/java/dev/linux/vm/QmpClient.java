@@ -58,6 +58,16 @@ final class QmpClient implements AutoCloseable {
     }
   }
 
+  /** Whether the guest has opened the device behind chardev {@code label} (e.g. a serial port). */
+  boolean isFrontendOpen(String label) throws IOException {
+    for (JsonNode chardev : execute("query-chardev")) {
+      if (label.equals(chardev.path("label").asText())) {
+        return chardev.path("frontend-open").asBoolean(false);
+      }
+    }
+    throw new IOException("QEMU has no chardev '" + label + "'");
+  }
+
   private void readGreeting() throws IOException {
     if (!readMessage().has("QMP")) {
       throw new IOException("not a QMP socket");

@@ -65,7 +65,7 @@ public final class VirtualMachine {
     requireFile(spec.disk(), "disk image");
     List<String> command;
     try {
-      command = QemuCommandLine.build(spec, qemuBinary);
+      command = QemuCommandLine.build(HostClock.withTscHint(spec, HostClock.tscKhz()), qemuBinary);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       throw new VmException(e.getMessage(), e);
     }
@@ -179,18 +179,11 @@ public final class VirtualMachine {
    */
   public AgentInfo waitUntilReady(Duration timeout) throws VmException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    awaitAgentPortOpen(deadline, timeout);
     try (GuestAgent agent = connectAgent(timeout, notice -> {})) {
       while (true) {
-        if (!isRunning()) {
-          throw new VmException(
-              "VM " + name + " stopped while booting; console: " + String.join(" | ", consoleTail(10)));
-        }
+        checkBooting(deadline, timeout);
         long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-          throw new VmException(
-              "VM " + name + " did not answer within " + timeout.toSeconds() + " s; console: "
-                  + String.join(" | ", consoleTail(10)));
-        }
         try {
           return agent.ping(Duration.ofNanos(Math.min(remaining, Duration.ofSeconds(1).toNanos())));
         } catch (AgentException e) {
@@ -203,6 +196,56 @@ public final class VirtualMachine {
       }
     } catch (AgentException e) {
       throw new VmException("VM " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits, through QMP, until the guest has opened the agent's port. Connecting to the agent
+   * socket earlier is not only pointless: under TCG, a client connected while the guest kernel
+   * is still calibrating its clocks was seen to leave the guest hanging with time stuck at zero.
+   */
+  private void awaitAgentPortOpen(long deadline, Duration timeout) throws VmException {
+    QmpClient qmp = null;
+    try {
+      while (true) {
+        checkBooting(deadline, timeout);
+        try {
+          if (qmp == null) {
+            qmp = QmpClient.connect(runtimeDir.resolve("qmp.sock"));
+          }
+          if (qmp.isFrontendOpen("agent")) {
+            return;
+          }
+        } catch (IOException e) {
+          closeQuietly(qmp);
+          qmp = null; // QEMU busy or restarting the monitor: try again
+        }
+        sleep(POLL);
+      }
+    } finally {
+      closeQuietly(qmp);
+    }
+  }
+
+  private void checkBooting(long deadline, Duration timeout) throws VmException {
+    if (!isRunning()) {
+      throw new VmException(
+          "VM " + name + " stopped while booting; console: " + String.join(" | ", consoleTail(10)));
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      throw new VmException(
+          "VM " + name + " did not answer within " + timeout.toSeconds() + " s; console: "
+              + String.join(" | ", consoleTail(10)));
+    }
+  }
+
+  private static void closeQuietly(QmpClient qmp) {
+    if (qmp != null) {
+      try {
+        qmp.close();
+      } catch (IOException ignored) {
+        // nothing to release
+      }
     }
   }
 

@@ -1,6 +1,5 @@
-package dev.linux.env;
+package dev.linux.vm;
 
-import dev.linux.vm.Accelerator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +10,12 @@ import java.util.List;
  * the emulated PIT fails when the host is busy, and the boot then hangs. Telling the kernel the
  * frequency ({@code tsc_early_khz}) skips that calibration.
  */
-final class TscFrequency {
+public final class TscFrequency {
 
   private TscFrequency() {}
 
-  static List<String> kernelArgs(Accelerator accelerator) {
+  /** The kernel arguments a guest under {@code accelerator} needs for a reliable clock start. */
+  public static List<String> kernelArgs(Accelerator accelerator) {
     if (accelerator != Accelerator.TCG) {
       return List.of();
     }
