@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -213,12 +212,17 @@ func (l *vportListener) run() {
 		sp.reset()
 	}
 	defer endSession()
-	startSession := func() bool {
+	startSession := func(nonce []byte) bool {
 		endSession()
 		eofOwed = !sawEOF
 		sawEOF = false
 		l.writeMu.Lock()
 		_ = l.f.SetWriteDeadline(time.Time{})
+		if nonce != nil {
+			if _, err := l.f.Write([]byte(readyPrefix + string(nonce) + "\n")); err != nil {
+				debugf("agent port %s: ready line: %v", l.name, err)
+			}
+		}
 		l.writeMu.Unlock()
 		c := newVportConn(l)
 		select {
@@ -307,38 +311,78 @@ type vportAddr string
 func (a vportAddr) Network() string { return "virtio-serial" }
 func (a vportAddr) String() string  { return string(a) }
 
-// h2splitter follows the host-to-guest byte stream: scanning for a client preface, then frame by
-// frame. feed calls data for the bytes of the current session and start when a new session begins
-// (before that session's first bytes).
-type h2splitter struct {
-	inSession bool
-	matched   int    // scanning: preface bytes matched so far
-	hdr       []byte // in a session at a frame boundary: header bytes gathered so far
-	need      int    // in a session: payload bytes left in the current frame
+// Session hello: a host that wants a clean start writes helloPrefix + 32 lowercase hex digits (a
+// fresh nonce) + "\n" before its HTTP/2 preface; the guest answers readyPrefix + the same nonce +
+// "\n" before any HTTP/2 byte of that session. Output the guest wrote after an earlier host left
+// is queued by QEMU and delivered to the next host; such a host discards everything it reads up to
+// and including its own ready line. Both lines start with a byte that no HTTP/2 frame header can
+// start with here (it would announce a frame of more than 5 MB), so they are recognised at frame
+// boundaries.
+const (
+	helloPrefix = "VMINITD-HELLO "
+	readyPrefix = "VMINITD-READY "
+	nonceLen    = 32
+	helloLen    = len(helloPrefix) + nonceLen + 1
+)
+
+func isHello(b []byte) bool {
+	if len(b) != helloLen || !bytes.HasPrefix(b, []byte(helloPrefix)) || b[helloLen-1] != '\n' {
+		return false
+	}
+	for _, c := range b[len(helloPrefix) : helloLen-1] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
-func (s *h2splitter) reset() { *s = h2splitter{hdr: s.hdr[:0]} }
+// h2splitter follows the host-to-guest byte stream: scanning for a session start (a hello or an
+// HTTP/2 client preface), then frame by frame. feed calls data for the bytes of the current session
+// and start when a new session begins (with the hello's nonce, or nil), before its first bytes.
+type h2splitter struct {
+	inSession     bool
+	expectPreface bool   // after a hello: the next preface belongs to the same session
+	window        []byte // scanning: the last bytes seen
+	hdr           []byte // in a session at a frame boundary: bytes gathered so far
+	need          int    // in a session: payload bytes left in the current frame
+}
 
-func (s *h2splitter) feed(b []byte, data func([]byte), start func() bool) bool {
+func (s *h2splitter) reset() { *s = h2splitter{} }
+
+func (s *h2splitter) begin(nonce []byte, data func([]byte), start func([]byte) bool) bool {
+	if !start(nonce) {
+		return false
+	}
+	s.inSession, s.window, s.hdr, s.need = true, nil, s.hdr[:0], 0
+	s.expectPreface = nonce != nil
+	if nonce == nil {
+		data(http2Preface)
+	}
+	return true
+}
+
+func (s *h2splitter) feed(b []byte, data func([]byte), start func([]byte) bool) bool {
 	for len(b) > 0 {
 		if !s.inSession {
-			i := 0
-			for ; i < len(b) && s.matched < len(http2Preface); i++ {
-				if b[i] == http2Preface[s.matched] {
-					s.matched++
-				} else if b[i] == http2Preface[0] {
-					s.matched = 1
-				} else {
-					s.matched = 0
-				}
+			c := b[0]
+			b = b[1:]
+			s.window = append(s.window, c)
+			if len(s.window) > 2*helloLen {
+				s.window = append(s.window[:0], s.window[len(s.window)-helloLen:]...)
 			}
-			b = b[i:]
-			if s.matched == len(http2Preface) {
-				if !start() {
+			if c != '\n' {
+				continue
+			}
+			if bytes.HasSuffix(s.window, http2Preface) {
+				if !s.begin(nil, data, start) {
 					return false
 				}
-				data(http2Preface)
-				s.inSession, s.matched, s.hdr, s.need = true, 0, s.hdr[:0], 0
+			} else if len(s.window) >= helloLen && isHello(s.window[len(s.window)-helloLen:]) {
+				nonce := append([]byte(nil), s.window[len(s.window)-helloLen+len(helloPrefix):len(s.window)-1]...)
+				if !s.begin(nonce, data, start) {
+					return false
+				}
 			}
 			continue
 		}
@@ -352,10 +396,14 @@ func (s *h2splitter) feed(b []byte, data func([]byte), start func() bool) bool {
 			b = b[n:]
 			continue
 		}
-		// At a frame boundary: gather the 9-byte header (or a whole preface).
+		// At a frame boundary: gather the 9-byte header, or a whole preface or hello.
 		want := 9
-		if len(s.hdr) >= 9 && bytes.Equal(s.hdr[:9], http2Preface[:9]) {
-			want = len(http2Preface)
+		if len(s.hdr) >= 9 {
+			if bytes.Equal(s.hdr[:9], http2Preface[:9]) {
+				want = len(http2Preface)
+			} else if bytes.Equal(s.hdr[:9], []byte(helloPrefix[:9])) {
+				want = helloLen
+			}
 		}
 		n := want - len(s.hdr)
 		if n > len(b) {
@@ -366,26 +414,36 @@ func (s *h2splitter) feed(b []byte, data func([]byte), start func() bool) bool {
 		if len(s.hdr) < want {
 			continue
 		}
-		if want == 9 && bytes.Equal(s.hdr, http2Preface[:9]) {
-			continue // maybe a new preface: gather the rest
+		if want == 9 && (bytes.Equal(s.hdr, http2Preface[:9]) || bytes.Equal(s.hdr, []byte(helloPrefix[:9]))) {
+			continue // maybe a preface or a hello: gather the rest
 		}
 		if bytes.Equal(s.hdr, http2Preface) {
-			// The host reconnected without the guest seeing it disconnect.
 			s.hdr = s.hdr[:0]
-			if !start() {
+			if s.expectPreface {
+				s.expectPreface = false
+				data(http2Preface)
+				continue
+			}
+			// A new host connection the guest did not see begin.
+			if !s.begin(nil, data, start) {
 				return false
 			}
-			data(http2Preface)
 			continue
 		}
-		data(s.hdr)
-		s.need = int(binary.BigEndian.Uint32(append([]byte{0}, s.hdr[:3]...)))
-		if want > 9 {
-			// Not a preface after all; what followed the header counts as payload.
-			s.need -= want - 9
-			if s.need < 0 {
-				s.need = 0
+		if isHello(s.hdr) {
+			nonce := append([]byte(nil), s.hdr[len(helloPrefix):helloLen-1]...)
+			s.hdr = s.hdr[:0]
+			if !s.begin(nonce, data, start) {
+				return false
 			}
+			continue
+		}
+		s.expectPreface = false
+		data(s.hdr)
+		s.need = int(s.hdr[0])<<16 | int(s.hdr[1])<<8 | int(s.hdr[2])
+		s.need -= len(s.hdr) - 9 // bytes gathered beyond the header belong to the payload
+		if s.need < 0 {
+			s.need = 0
 		}
 		s.hdr = s.hdr[:0]
 	}

@@ -10,7 +10,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -32,13 +34,67 @@ func dial(sock string) (*grpc.ClientConn, agentpb.GuestAgentClient, error) {
 	defer cancel()
 	cc, err := grpc.DialContext(ctx, "agent", grpc.WithInsecure(), grpc.WithBlock(),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", sock)
+			return dialHello(ctx, sock)
 		}))
 	if err != nil {
 		return nil, nil, err
 	}
 	return cc, agentpb.NewGuestAgentClient(cc), nil
+}
+
+// dialHello connects and performs the session hello (see vport.go in vminitd): it sends a fresh
+// nonce and discards everything up to the guest's matching ready line, so that output the guest
+// wrote for an earlier host never reaches this connection's HTTP/2 client.
+func dialHello(ctx context.Context, sock string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", sock)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		c.Close()
+		return nil, err
+	}
+	ready := []byte("VMINITD-READY " + hex.EncodeToString(nonce) + "\n")
+	if _, err := c.Write([]byte("VMINITD-HELLO " + hex.EncodeToString(nonce) + "\n")); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetReadDeadline(dl)
+	}
+	var seen []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		seen = append(seen, buf[:n]...)
+		if i := bytes.Index(seen, ready); i >= 0 {
+			_ = c.SetReadDeadline(time.Time{})
+			return &prefixConn{Conn: c, prefix: append([]byte(nil), seen[i+len(ready):]...)}, nil
+		}
+		if len(seen) > len(ready) {
+			seen = append(seen[:0], seen[len(seen)-len(ready):]...)
+		}
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+}
+
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
 }
 
 type result struct {
@@ -111,6 +167,9 @@ func main() {
 		os.Exit(2)
 	}
 	cmd, args := flag.Arg(0), flag.Args()[1:]
+	if cmd == "selftest" {
+		os.Exit(selftest(*sock))
+	}
 	cc, c, err := dial(*sock)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agentctl: connect:", err)
@@ -151,9 +210,6 @@ func main() {
 		if _, err := c.Shutdown(ctx, &agentpb.ShutdownRequest{GraceMillis: int32(*grace)}); err != nil {
 			fail(err)
 		}
-	case "selftest":
-		cc.Close()
-		os.Exit(selftest(*sock))
 	default:
 		fail(fmt.Errorf("unknown command %q", cmd))
 	}
@@ -265,9 +321,10 @@ func selftest(sock string) int {
 
 	// Cancelled stream: the process gets SIGHUP.
 	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	st, err := c.Exec(cctx)
 	if err == nil {
-		err = st.Send(&agentpb.ExecRequest{Kind: &agentpb.ExecRequest_Start{Start: sh("trap 'echo hup > /tmp/hup; exit 1' HUP; echo ready; while true; do sleep 0.1; done")}})
+		err = st.Send(&agentpb.ExecRequest{Kind: &agentpb.ExecRequest_Start{Start: sh("trap 'echo hup > /run/agentctl-hup; exit 1' HUP; echo ready; while true; do sleep 0.1; done")}})
 		if err == nil {
 			for {
 				m, e := st.Recv()
@@ -279,7 +336,7 @@ func selftest(sock string) int {
 		cancel()
 	}
 	time.Sleep(700 * time.Millisecond)
-	r, err2 := run(ctx, c, sh("cat /tmp/hup"), nil, false)
+	r, err2 := run(ctx, c, sh("cat /run/agentctl-hup"), nil, false)
 	check("cancel -> SIGHUP", err == nil && err2 == nil && string(r.stdout) == "hup\n", "%v %v %q", err, err2, r.stdout)
 
 	// Many concurrent streams.

@@ -54,6 +54,23 @@ final class CliProcess {
   }
 
   Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command(args)).start();
+    CompletableFuture<byte[]> out = drain(process.getInputStream());
+    CompletableFuture<byte[]> err = drain(process.getErrorStream());
+    try (OutputStream in = process.getOutputStream()) {
+      in.write(stdin);
+    } catch (IOException e) {
+      // the command did not read all of its input; that is its business
+    }
+    if (!process.waitFor(10, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("linux " + String.join(" ", args) + " did not finish in 10 minutes");
+    }
+    return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+  }
+
+  /** The full command line that runs {@code linux ARGS...} with this environment. */
+  List<String> command(String... args) {
     List<String> command = new ArrayList<>();
     if (runAsUser != null) {
       command.addAll(List.of("runuser", "-u", runAsUser, "--"));
@@ -74,19 +91,7 @@ final class CliProcess {
     }
     command.addAll(List.of("-cp", classpath, "dev.linux.cli.Main"));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).start();
-    CompletableFuture<byte[]> out = drain(process.getInputStream());
-    CompletableFuture<byte[]> err = drain(process.getErrorStream());
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(stdin);
-    } catch (IOException e) {
-      // the command did not read all of its input; that is its business
-    }
-    if (!process.waitFor(10, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("linux " + String.join(" ", args) + " did not finish in 10 minutes");
-    }
-    return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+    return command;
   }
 
   private static CompletableFuture<byte[]> drain(InputStream stream) {

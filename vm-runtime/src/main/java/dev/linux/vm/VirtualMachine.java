@@ -27,6 +27,8 @@ public final class VirtualMachine {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(20);
+  /** How long a new agent connection may take to answer its first Ping, reconnects included. */
+  private static final Duration HANDSHAKE = Duration.ofSeconds(20);
 
   private final String name;
   private final Path runtimeDir;
@@ -169,7 +171,8 @@ public final class VirtualMachine {
     if (!isRunning()) {
       throw new AgentException(AgentException.Code.UNAVAILABLE, "VM " + name + " is not running");
     }
-    return GrpcGuestAgent.connect(agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, notice);
+    return GrpcGuestAgent.connect(
+        agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, HANDSHAKE, notice);
   }
 
   /**

@@ -38,18 +38,38 @@ public final class GrpcGuestAgent implements GuestAgent {
 
   /**
    * Connects to the agent socket, first taking the VM's agent lock (waiting up to {@code lockWait},
-   * telling {@code notice} once if it has to wait). Connecting is lazy: the first call connects.
+   * telling {@code notice} once if it has to wait), then checks the connection with a Ping.
+   *
+   * <p>A virtio-serial port carries one byte stream for successive host connections: when a new
+   * connection follows a closed one closely, the guest can still be reading the old one and the
+   * new HTTP/2 handshake goes unanswered. Such a connection is dropped and a fresh one made, until
+   * {@code handshake} has passed.
    */
   public static GuestAgent connect(
-      Path socket, Path lockFile, Duration lockWait, Consumer<String> notice)
+      Path socket, Path lockFile, Duration lockWait, Duration handshake, Consumer<String> notice)
       throws AgentException {
     AgentLock lock = AgentLock.acquire(lockFile, lockWait, notice);
+    long deadline = System.nanoTime() + handshake.toNanos();
+    Duration attempt = Duration.ofSeconds(2);
     try {
-      return new GrpcGuestAgent(AgentTransport.channel(socket), lock);
-    } catch (RuntimeException e) {
+      while (true) {
+        GrpcGuestAgent agent = new GrpcGuestAgent(AgentTransport.channel(socket), lock);
+        try {
+          agent.ping(attempt);
+          return agent;
+        } catch (AgentException e) {
+          agent.channel.shutdownNow();
+          boolean retry =
+              e.code() == AgentException.Code.DEADLINE_EXCEEDED
+                  || e.code() == AgentException.Code.UNAVAILABLE;
+          if (!retry || System.nanoTime() - deadline >= 0) {
+            throw e;
+          }
+        }
+      }
+    } catch (AgentException | RuntimeException e) {
       lock.close();
-      throw new AgentException(
-          AgentException.Code.UNAVAILABLE, "cannot connect to " + socket + ": " + e.getMessage(), e);
+      throw e instanceof AgentException a ? a : AgentErrors.map(e);
     }
   }
 
