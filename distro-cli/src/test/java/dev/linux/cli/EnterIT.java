@@ -48,6 +48,14 @@ class EnterIT {
       tmux.type("tty");
       tmux.enter();
       tmux.await(s -> s.contains("/dev/pts/"), 30, "a pty");
+      // Ctrl-C interrupts the guest's foreground command, not the CLI.
+      tmux.type("sleep 100");
+      tmux.enter();
+      Thread.sleep(1000);
+      tmux.keys("C-c");
+      tmux.type("echo status=$?");
+      tmux.enter();
+      tmux.await(s -> s.contains("status=130"), 30, "the interrupted command's status");
       tmux.type("exit 5");
       tmux.enter();
       String screen = tmux.await(s -> s.contains("EXITED:"), 30, "the CLI to exit");

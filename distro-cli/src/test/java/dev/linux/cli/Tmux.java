@@ -28,6 +28,11 @@ final class Tmux implements AutoCloseable {
     tmux("send-keys", "-t", session, "-l", text);
   }
 
+  /** Named keys in tmux's notation, e.g. {@code C-c}. */
+  void keys(String keys) throws IOException, InterruptedException {
+    tmux("send-keys", "-t", session, keys);
+  }
+
   void enter() throws IOException, InterruptedException {
     tmux("send-keys", "-t", session, "Enter");
   }

@@ -8,7 +8,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumSet;
 import org.jline.terminal.Attributes;
+import org.jline.terminal.Attributes.ControlChar;
+import org.jline.terminal.Attributes.InputFlag;
+import org.jline.terminal.Attributes.LocalFlag;
+import org.jline.terminal.Attributes.OutputFlag;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -30,7 +35,8 @@ public final class InteractiveSession {
     try (Terminal terminal = TerminalBuilder.builder().system(true).nativeSignals(true).build()) {
       Size size = terminal.getSize();
       ProcessSpec ttySpec = withTerminal(spec, terminal.getType(), size.getRows(), size.getColumns());
-      Attributes saved = terminal.enterRawMode();
+      Attributes saved = terminal.getAttributes();
+      terminal.setAttributes(passThrough(saved));
       OutputStream screen = terminal.output();
       try (ExecSession session = agent.exec(ttySpec, screen, screen)) {
         terminal.handle(
@@ -52,6 +58,22 @@ public final class InteractiveSession {
         terminal.flush();
       }
     }
+  }
+
+  /**
+   * Fully raw, as ssh does: unlike a line editor's raw mode, ISIG and output processing are off
+   * too, so Ctrl-C, Ctrl-Z and Ctrl-\ reach the guest's terminal as bytes and the guest's own
+   * line discipline does all translation.
+   */
+  static Attributes passThrough(Attributes original) {
+    Attributes raw = new Attributes(original);
+    raw.setLocalFlags(EnumSet.of(LocalFlag.ICANON, LocalFlag.ECHO, LocalFlag.ECHONL, LocalFlag.ISIG, LocalFlag.IEXTEN), false);
+    raw.setInputFlags(EnumSet.of(InputFlag.IXON, InputFlag.ICRNL, InputFlag.INLCR, InputFlag.IGNCR,
+        InputFlag.BRKINT, InputFlag.ISTRIP, InputFlag.PARMRK, InputFlag.INPCK), false);
+    raw.setOutputFlag(OutputFlag.OPOST, false);
+    raw.setControlChar(ControlChar.VMIN, 1);
+    raw.setControlChar(ControlChar.VTIME, 0);
+    return raw;
   }
 
   static ProcessSpec withTerminal(ProcessSpec spec, String hostTerm, int rows, int cols) {

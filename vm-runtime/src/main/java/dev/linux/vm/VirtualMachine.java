@@ -27,8 +27,8 @@ public final class VirtualMachine {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(20);
-  /** How long a new agent connection may take to answer its first Ping, reconnects included. */
-  private static final Duration HANDSHAKE = Duration.ofSeconds(20);
+  /** How long a running guest may take to answer a new agent connection's session hello. */
+  private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
 
   private final String name;
   private final Path runtimeDir;
@@ -67,7 +67,7 @@ public final class VirtualMachine {
     requireFile(spec.disk(), "disk image");
     List<String> command;
     try {
-      command = QemuCommandLine.build(HostClock.withTscHint(spec, HostClock.tscKhz()), qemuBinary);
+      command = QemuCommandLine.build(spec.withClockHint(), qemuBinary);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       throw new VmException(e.getMessage(), e);
     }
@@ -168,11 +168,16 @@ public final class VirtualMachine {
    * another holds it, {@code notice} is told once and this waits up to {@code lockWait}.
    */
   public GuestAgent connectAgent(Duration lockWait, Consumer<String> notice) throws AgentException {
+    return connectAgent(lockWait, notice, HELLO_TIMEOUT);
+  }
+
+  private GuestAgent connectAgent(Duration lockWait, Consumer<String> notice, Duration helloTimeout)
+      throws AgentException {
     if (!isRunning()) {
       throw new AgentException(AgentException.Code.UNAVAILABLE, "VM " + name + " is not running");
     }
     return GrpcGuestAgent.connect(
-        agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, HANDSHAKE, notice);
+        agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, helloTimeout, notice);
   }
 
   /**
@@ -183,7 +188,8 @@ public final class VirtualMachine {
   public AgentInfo waitUntilReady(Duration timeout) throws VmException {
     long deadline = System.nanoTime() + timeout.toNanos();
     awaitAgentPortOpen(deadline, timeout);
-    try (GuestAgent agent = connectAgent(timeout, notice -> {})) {
+    Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
+    try (GuestAgent agent = connectAgent(timeout, notice -> {}, left)) {
       while (true) {
         checkBooting(deadline, timeout);
         long remaining = deadline - System.nanoTime();

@@ -72,6 +72,17 @@ public record VmSpec(
     }
   }
 
+  /**
+   * This spec with the guest clock hint the host's accelerator needs: under TCG, {@code
+   * tsc_early_khz=<host TSC kHz>} (read from {@code /proc/cpuinfo}), unless the kernel arguments already
+   * give one; otherwise this spec unchanged. {@link VirtualMachine#start} applies it itself; a
+   * caller that builds and runs a QEMU command line on its own ({@link QemuCommandLine#build})
+   * should pass {@code spec.withClockHint()} to get the same guest.
+   */
+  public VmSpec withClockHint() {
+    return HostClock.withTscHint(this, HostClock.tscKhz());
+  }
+
   /** Guest memory in MiB. */
   public long memoryMib() {
     return memoryBytes / MIB;

@@ -24,4 +24,12 @@ class HostClockTest {
     assertSame(kvm, HostClock.withTscHint(kvm, OptionalLong.of(2_596_100)));
     assertSame(tcg, HostClock.withTscHint(tcg, OptionalLong.empty()));
   }
+
+  @Test
+  void specWithClockHintLeavesHardwareAcceleratedGuestsAlone() {
+    VmSpec kvm = QemuCommandLineTest.spec(Accelerator.KVM);
+    assertSame(kvm, kvm.withClockHint());
+    VmSpec tcg = QemuCommandLineTest.spec(Accelerator.TCG).withClockHint();
+    assertSame(tcg, tcg.withClockHint(), "applied once");
+  }
 }

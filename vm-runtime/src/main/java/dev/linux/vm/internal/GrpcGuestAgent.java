@@ -36,40 +36,45 @@ public final class GrpcGuestAgent implements GuestAgent {
     this.async = GuestAgentGrpc.newStub(channel);
   }
 
+  /** Time the first Ping gets beyond the hello, for the HTTP/2 handshake and the call itself. */
+  private static final Duration FIRST_PING_SLACK = Duration.ofSeconds(10);
+
   /**
    * Connects to the agent socket, first taking the VM's agent lock (waiting up to {@code lockWait},
    * telling {@code notice} once if it has to wait), then checks the connection with a Ping.
    *
-   * <p>A virtio-serial port carries one byte stream for successive host connections: when a new
-   * connection follows a closed one closely, the guest can still be reading the old one and the
-   * new HTTP/2 handshake goes unanswered. Such a connection is dropped and a fresh one made, until
-   * {@code handshake} has passed.
+   * <p>Every connection starts with vminitd's session hello ({@link HelloHandler}), so output the
+   * guest wrote for an earlier connection never reaches this one's HTTP/2 client; a guest that
+   * does not answer the hello within {@code helloTimeout} fails the connect with UNAVAILABLE. The
+   * Ping is the one check that the guest's HTTP/2 server answers too: the channel connects lazily,
+   * and without it a broken connection would surface only in the caller's first real call.
    */
   public static GuestAgent connect(
-      Path socket, Path lockFile, Duration lockWait, Duration handshake, Consumer<String> notice)
+      Path socket, Path lockFile, Duration lockWait, Duration helloTimeout, Consumer<String> notice)
       throws AgentException {
     AgentLock lock = AgentLock.acquire(lockFile, lockWait, notice);
-    long deadline = System.nanoTime() + handshake.toNanos();
-    Duration attempt = Duration.ofSeconds(2);
+    GrpcGuestAgent agent = null;
     try {
-      while (true) {
-        GrpcGuestAgent agent = new GrpcGuestAgent(AgentTransport.channel(socket), lock);
-        try {
-          agent.ping(attempt);
-          return agent;
-        } catch (AgentException e) {
-          agent.channel.shutdownNow();
-          boolean retry =
-              e.code() == AgentException.Code.DEADLINE_EXCEEDED
-                  || e.code() == AgentException.Code.UNAVAILABLE;
-          if (!retry || System.nanoTime() - deadline >= 0) {
-            throw e;
-          }
-        }
-      }
+      agent = new GrpcGuestAgent(AgentTransport.channel(socket, helloTimeout), lock);
+      agent.firstPing(helloTimeout.plus(FIRST_PING_SLACK));
+      return agent;
     } catch (AgentException | RuntimeException e) {
+      if (agent != null) {
+        agent.channel.shutdownNow();
+      }
       lock.close();
       throw e instanceof AgentException a ? a : AgentErrors.map(e);
+    }
+  }
+
+  /** A Ping that fails at once if the connection fails (no waiting for a later connection). */
+  private void firstPing(Duration timeout) throws AgentException {
+    try {
+      blocking
+          .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+          .ping(PingRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
     }
   }
 
