@@ -1,0 +1,102 @@
+package dev.linux.env;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnvironmentStoreTest {
+
+  @TempDir Path dir;
+
+  EnvironmentStore store() {
+    return new EnvironmentStore(new LinuxHome(dir.resolve("data"), dir.resolve("config"), dir.resolve("run")));
+  }
+
+  static EnvironmentRecord record(String name) {
+    return new EnvironmentRecord(name, "oci:/images:busybox", "sha256:" + "0".repeat(64),
+        Instant.parse("2026-01-02T03:04:05Z"), 2, 512L << 20, 1L << 30);
+  }
+
+  @Test
+  void createdEnvironmentReadsBack() {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> {
+      Files.writeString(files.disk(), "disk");
+      return record("dev");
+    });
+    assertEquals(record("dev"), store.get(EnvName.of("dev")));
+    assertEquals(List.of(record("dev")), store.list());
+    assertTrue(Files.isRegularFile(dir.resolve("data/environments/dev/disk.ext4")));
+  }
+
+  @Test
+  void failedPopulateLeavesNothing() throws IOException {
+    EnvironmentStore store = store();
+    assertThrows(IllegalStateException.class, () -> store.create(EnvName.of("dev"), files -> {
+      Files.writeString(files.disk(), "half a disk");
+      throw new IllegalStateException("writer failed");
+    }));
+    assertEquals(List.of(), store.list());
+    try (Stream<Path> left = Files.list(dir.resolve("data/environments"))) {
+      assertEquals(List.of(), left.filter(p -> !p.getFileName().toString().equals(".locks")).toList());
+    }
+  }
+
+  @Test
+  void staleStagingDirectoriesAreNotListed() throws IOException {
+    EnvironmentStore store = store();
+    Path staging = Files.createDirectories(dir.resolve("data/environments/.staging-dev-123"));
+    Files.writeString(staging.resolve("env.json"), "{}");
+    assertEquals(List.of(), store.list());
+  }
+
+  @Test
+  void duplicatesAndMissingAreClearErrors() {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> record("dev"));
+    EnvException dup = assertThrows(EnvException.class, () -> store.create(EnvName.of("dev"), files -> record("dev")));
+    assertEquals(EnvException.Code.ALREADY_EXISTS, dup.code());
+    EnvException missing = assertThrows(EnvException.class, () -> store.get(EnvName.of("nope")));
+    assertEquals(EnvException.Code.NOT_FOUND, missing.code());
+    assertEquals("no environment named 'nope' (create it with: linux create nope)", missing.getMessage());
+  }
+
+  @Test
+  void removeDeletesTheDirectory() {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> record("dev"));
+    store.remove(EnvName.of("dev"));
+    assertFalse(Files.exists(dir.resolve("data/environments/dev")));
+    assertTrue(store.find(EnvName.of("dev")).isEmpty());
+  }
+
+  @Test
+  void corruptRecordIsNamedInTheError() throws IOException {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> record("dev"));
+    Files.writeString(dir.resolve("data/environments/dev/env.json"), "{not json");
+    EnvException e = assertThrows(EnvException.class, () -> store.get(EnvName.of("dev")));
+    assertTrue(e.getMessage().startsWith("environment record " + dir.resolve("data/environments/dev/env.json") + " is unreadable"), e.getMessage());
+  }
+
+  @Test
+  void lockIsExclusiveAcrossHolders() throws Exception {
+    EnvironmentStore store = store();
+    try (EnvironmentStore.Lock lock = store.lock(EnvName.of("dev"))) {
+      assertTrue(Files.exists(dir.resolve("data/environments/.locks/dev.lock")));
+    }
+    try (EnvironmentStore.Lock again = store.lock(EnvName.of("dev"))) {
+      assertTrue(again != null);
+    }
+  }
+}
