@@ -4,7 +4,6 @@ import dev.linux.vm.Accelerator;
 import dev.linux.vm.GuestKernel;
 import dev.linux.vm.InitramfsBuilder;
 import dev.linux.vm.KernelProvisioner;
-import dev.linux.vm.TscFrequency;
 import dev.linux.vm.VmSpec;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -31,7 +30,7 @@ final class GuestBoot {
     home.ensureRuntime();
     return new VmSpec(
         record.name(), kernel.vmlinuz(), initrd, files.disk(), record.cpus(), record.memoryBytes(),
-        accelerator, files.runtime(), files.consoleLog(), record.name(), TscFrequency.kernelArgs(accelerator));
+        accelerator, files.runtime(), files.consoleLog(), record.name(), List.of());
   }
 
   private GuestKernel kernel() throws IOException {

@@ -55,6 +55,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
   private final ExtentList journal = new ExtentList();
   private final int journalBlocks;
   private final byte[] chunk = new byte[CHUNK_BLOCKS * BLOCK];
+  private final Checksums checksums;
   private boolean failed;
   private boolean closed;
 
@@ -66,6 +67,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     this.allocator = new BlockAllocator(layout, layout.firstDataBlock);
     this.tree = new FileTree(options.createdAt());
     this.journalBlocks = journalBlocks;
+    this.checksums = new Checksums(options.uuid());
   }
 
   /** Creates (or truncates) {@code path} as a sparse file of the filesystem's size. */
@@ -353,7 +355,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
       int perm = meta.permissions();
       switch (node) {
         case Directory dir -> {
-          DirectoryEncoder encoder = new DirectoryEncoder();
+          DirectoryEncoder encoder = new DirectoryEncoder(checksums.inodeSeed(ino, 0));
           encoder.add(new byte[] {'.'}, ino, FT_DIR);
           encoder.add(new byte[] {'.', '.'}, parentOf(dir, ino), FT_DIR);
           for (var entry : dir.children.entrySet()) {
@@ -431,7 +433,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     /** Encodes an extent-mapped inode; returns its i_block (the extent root). */
     private byte[] writeInode(int ino, int mode, FileMeta meta, long size, int links, ExtentList extents)
         throws IOException {
-      ExtentTree.Encoded tree = ExtentTree.encode(extents, this);
+      ExtentTree.Encoded tree = ExtentTree.encode(extents, this, checksums.inodeSeed(ino, 0));
       markExtents(extents);
       long blocks = extents.mappedBlocks() + tree.treeBlocks().length;
       inode(ino, mode, meta, size, links, blocks * (BLOCK / 512), INODE_FLAG_EXTENTS, tree.root());
@@ -449,6 +451,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
       int index = (ino - 1) % layout.inodesPerGroup;
       InodeEncoder.encode(table, index * Layout.INODE_SIZE, mode, meta, options.createdAt(), size,
           links, blocks512, flags, iBlock);
+      checksums.sealInode(ino, table, index * Layout.INODE_SIZE, Layout.INODE_SIZE);
     }
 
     private void flushTable() throws IOException {
@@ -482,10 +485,10 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
 
     /** Writes block and inode bitmaps and the descriptors; returns the free inode count. */
     private long writeBitmaps() throws IOException {
-      int[] freeBlocks = new int[layout.groupCount];
-      int[] freeInodes = new int[layout.groupCount];
+      MetadataEncoder.GroupState[] states = new MetadataEncoder.GroupState[layout.groupCount];
       long usedInodes = Layout.FIRST_INO - 1L + inodes.size();
       long totalFreeInodes = 0;
+      long totalFreeBlocks = 0;
       for (int g = 0; g < layout.groupCount; g++) {
         byte[] bits = new byte[BLOCK];
         long start = layout.groupStart(g);
@@ -494,7 +497,8 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
         byte[] set = slice.toByteArray();
         System.arraycopy(set, 0, bits, 0, set.length);
         setPadding(bits, inGroup);
-        freeBlocks[g] = inGroup - slice.cardinality();
+        int freeBlocks = inGroup - slice.cardinality();
+        int blockCsum = checksums.bitmap(bits, Layout.BLOCKS_PER_GROUP / 8);
         writeIfNonZero(bits, layout.blockBitmap[g]);
 
         bits = new byte[BLOCK];
@@ -502,18 +506,31 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
         int usedHere = (int) Math.max(0, Math.min(layout.inodesPerGroup, usedInodes - firstIno));
         setRange(bits, 0, usedHere);
         setPadding(bits, layout.inodesPerGroup);
-        freeInodes[g] = layout.inodesPerGroup - usedHere;
-        totalFreeInodes += freeInodes[g];
+        int inodeCsum = checksums.bitmap(bits, layout.inodesPerGroup / 8);
         writeIfNonZero(bits, layout.inodeBitmap[g]);
+
+        // uninit flags let the kernel and e2fsck skip untouched groups and unused inode tables;
+        // the tables are all zero (sparse), so they are marked zeroed as well
+        int flags = MetadataEncoder.BG_INODE_ZEROED;
+        if (usedHere == 0) {
+          flags |= MetadataEncoder.BG_INODE_UNINIT;
+        }
+        if (g > 0 && g < layout.groupCount - 1 && slice.cardinality() == layout.superblockCopyBlocks(g)) {
+          flags |= MetadataEncoder.BG_BLOCK_UNINIT;
+        }
+        int freeInodes = layout.inodesPerGroup - usedHere;
+        states[g] = new MetadataEncoder.GroupState(freeBlocks, freeInodes, usedDirs[g], flags,
+            layout.inodesPerGroup - usedHere, blockCsum, inodeCsum);
+        totalFreeInodes += freeInodes;
+        totalFreeBlocks += freeBlocks;
       }
-      byte[] gdt = MetadataEncoder.groupDescriptors(
-          layout, new MetadataEncoder.GroupCounts(freeBlocks, freeInodes, usedDirs));
+      byte[] gdt = MetadataEncoder.groupDescriptors(layout, states, checksums);
       for (int g = 0; g < layout.groupCount; g++) {
         if (Layout.hasSuperblockCopy(g)) {
           write(ByteBuffer.wrap(gdt), layout.groupStart(g) + 1);
         }
       }
-      this.freeBlockTotal = Arrays.stream(freeBlocks).asLongStream().sum();
+      this.freeBlockTotal = totalFreeBlocks;
       return totalFreeInodes;
     }
 

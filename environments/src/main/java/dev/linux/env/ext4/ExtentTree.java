@@ -32,7 +32,11 @@ final class ExtentTree {
    */
   record Encoded(byte[] root, long[] treeBlocks) {}
 
-  static Encoded encode(ExtentList extents, BlockStore store) throws IOException {
+  /** Offset of the checksum tail in a tree block. */
+  static final int TAIL_OFFSET = 12 + BLOCK_ENTRIES * 12;
+
+  /** @param inodeSeed the owning inode's checksum seed, for the tree blocks' tails */
+  static Encoded encode(ExtentList extents, BlockStore store, int inodeSeed) throws IOException {
     int n = extents.size();
     if (n <= ROOT_ENTRIES) {
       ByteBuffer root = buffer(60);
@@ -53,6 +57,7 @@ final class ExtentTree {
         leafEntry(leaf, extents, i);
       }
       long block = store.allocateBlock();
+      seal(leaf, inodeSeed);
       store.writeBlock(block, leaf.clear());
       treeBlocks.add(block);
       level.add(new long[] {extents.logical(first), block});
@@ -68,6 +73,7 @@ final class ExtentTree {
           indexEntry(node, level.get(i));
         }
         long block = store.allocateBlock();
+        seal(node, inodeSeed);
         store.writeBlock(block, node.clear());
         treeBlocks.add(block);
         upper.add(new long[] {level.get(first)[0], block});
@@ -81,6 +87,10 @@ final class ExtentTree {
       indexEntry(root, child);
     }
     return new Encoded(root.array(), treeBlocks.stream().mapToLong(Long::longValue).toArray());
+  }
+
+  private static void seal(ByteBuffer block, int inodeSeed) {
+    block.putInt(TAIL_OFFSET, Checksums.extentBlock(inodeSeed, block, TAIL_OFFSET));
   }
 
   private static ByteBuffer buffer(int size) {

@@ -11,27 +11,56 @@ import java.util.UUID;
 final class MetadataEncoder {
   private MetadataEncoder() {}
 
-  /** Per-group counts gathered while finishing the filesystem. */
-  record GroupCounts(int[] freeBlocks, int[] freeInodes, int[] usedDirs) {}
+  /** What a group descriptor records besides the locations, gathered while finishing. */
+  record GroupState(
+      int freeBlocks, int freeInodes, int usedDirs, int flags, int itableUnused,
+      int blockBitmapCsum, int inodeBitmapCsum) {}
 
-  static byte[] groupDescriptors(Layout layout, GroupCounts counts) {
+  static final int BG_INODE_UNINIT = 0x1;
+  static final int BG_BLOCK_UNINIT = 0x2;
+  static final int BG_INODE_ZEROED = 0x4;
+
+  /** The descriptor table for all groups, each descriptor checksummed. */
+  static byte[] groupDescriptors(Layout layout, GroupState[] states, Checksums checksums) {
     ByteBuffer b = ByteBuffer.allocate(layout.gdtBlocks * Layout.BLOCK_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     for (int g = 0; g < layout.groupCount; g++) {
-      int o = g * Layout.DESC_SIZE;
-      b.putInt(o, (int) layout.blockBitmap[g]);
-      b.putInt(o + 0x04, (int) layout.inodeBitmap[g]);
-      b.putInt(o + 0x08, (int) layout.inodeTable[g]);
-      b.putShort(o + 0x0C, (short) counts.freeBlocks()[g]);
-      b.putShort(o + 0x0E, (short) counts.freeInodes()[g]);
-      b.putShort(o + 0x10, (short) counts.usedDirs()[g]);
-      b.putInt(o + 0x20, (int) (layout.blockBitmap[g] >>> 32));
-      b.putInt(o + 0x24, (int) (layout.inodeBitmap[g] >>> 32));
-      b.putInt(o + 0x28, (int) (layout.inodeTable[g] >>> 32));
-      b.putShort(o + 0x2C, (short) (counts.freeBlocks()[g] >>> 16));
-      b.putShort(o + 0x2E, (short) (counts.freeInodes()[g] >>> 16));
-      b.putShort(o + 0x30, (short) (counts.usedDirs()[g] >>> 16));
+      encodeDescriptor(b, g * Layout.DESC_SIZE, layout.blockBitmap[g], layout.inodeBitmap[g],
+          layout.inodeTable[g], states[g]);
+      sealDescriptor(b, g * Layout.DESC_SIZE, g, checksums);
     }
     return b.array();
+  }
+
+  static void encodeDescriptor(
+      ByteBuffer b, int o, long blockBitmap, long inodeBitmap, long inodeTable, GroupState s) {
+    b.putInt(o, (int) blockBitmap);
+    b.putInt(o + 0x04, (int) inodeBitmap);
+    b.putInt(o + 0x08, (int) inodeTable);
+    b.putInt(o + 0x20, (int) (blockBitmap >>> 32));
+    b.putInt(o + 0x24, (int) (inodeBitmap >>> 32));
+    b.putInt(o + 0x28, (int) (inodeTable >>> 32));
+    updateDescriptor(b, o, s);
+  }
+
+  /** Writes the counts, flags and bitmap checksums of a descriptor (not its own checksum). */
+  static void updateDescriptor(ByteBuffer b, int o, GroupState s) {
+    b.putShort(o + 0x0C, (short) s.freeBlocks());
+    b.putShort(o + 0x0E, (short) s.freeInodes());
+    b.putShort(o + 0x10, (short) s.usedDirs());
+    b.putShort(o + 0x12, (short) s.flags());
+    b.putShort(o + 0x18, (short) s.blockBitmapCsum());
+    b.putShort(o + 0x1A, (short) s.inodeBitmapCsum());
+    b.putShort(o + 0x1C, (short) s.itableUnused());
+    b.putShort(o + 0x2C, (short) (s.freeBlocks() >>> 16));
+    b.putShort(o + 0x2E, (short) (s.freeInodes() >>> 16));
+    b.putShort(o + 0x30, (short) (s.usedDirs() >>> 16));
+    b.putShort(o + 0x32, (short) (s.itableUnused() >>> 16));
+    b.putShort(o + 0x38, (short) (s.blockBitmapCsum() >>> 16));
+    b.putShort(o + 0x3A, (short) (s.inodeBitmapCsum() >>> 16));
+  }
+
+  static void sealDescriptor(ByteBuffer b, int o, int group, Checksums checksums) {
+    b.putShort(o + 0x1E, (short) checksums.groupDescriptor(group, b, o, Layout.DESC_SIZE));
   }
 
   /**
@@ -64,11 +93,11 @@ final class MetadataEncoder {
     b.putInt(0x54, Layout.FIRST_INO);
     b.putShort(0x58, (short) Layout.INODE_SIZE);
     b.putShort(0x5A, (short) group);
-    int compat = COMPAT_EXT_ATTR | (journalRoot != null ? COMPAT_HAS_JOURNAL : 0);
+    int compat = COMPAT_EXT_ATTR | COMPAT_DIR_INDEX | (journalRoot != null ? COMPAT_HAS_JOURNAL : 0);
     b.putInt(0x5C, compat);
     b.putInt(0x60, INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG);
     b.putInt(0x64, RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_HUGE_FILE
-        | RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE);
+        | RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE | RO_COMPAT_METADATA_CSUM);
     b.put(0x68, uuidBytes(options.uuid()));
     byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
     b.put(0x78, label);
@@ -96,6 +125,8 @@ final class MetadataEncoder {
     b.put(0x274, (byte) (created >>> 32)); // s_wtime_hi
     b.put(0x276, (byte) (created >>> 32)); // s_mkfs_time_hi
     b.put(0x277, (byte) (created >>> 32)); // s_lastcheck_hi
+    b.put(0x175, (byte) 1); // checksum type: crc32c
+    Checksums.sealSuperblock(b);
     return b.array();
   }
 
