@@ -45,6 +45,7 @@ public final class Main implements Runnable {
   public static CommandLine newCommandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(new ErrorReporter());
+    cli.setParameterExceptionHandler(new UsageErrorReporter());
     // `linux run dev ls -la`: everything after the environment's name belongs to the command.
     cli.getSubcommands().get("run").setStopAtPositional(true);
     return cli;

@@ -144,19 +144,27 @@ class LifecycleIT {
   @Test
   @Order(9)
   void invalidNamesAreRefused() throws Exception {
-    for (String name : new String[] {"../x", "", "x".repeat(49), "Dev", "-x"}) {
+    for (String name : new String[] {"../x", "x".repeat(49), "Dev", "a_b", "x."}) {
       var result = cli.run("create", name, "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG);
       assertEquals(2, result.exit(), result.toString());
       assertTrue(result.stderr().startsWith("linux: invalid environment name"), result.toString());
       assertEquals(1, result.stderr().strip().lines().count(), result.toString());
     }
+    // picocli reads an empty argument as a missing one: still one line and status 2.
+    var empty = cli.run("create", "", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG);
+    assertEquals(2, empty.exit(), empty.toString());
+    assertEquals(1, empty.stderr().strip().lines().count(), empty.toString());
+    var unknownOption = cli.run("create", "x", "--no-such-option");
+    assertEquals(2, unknownOption.exit(), unknownOption.toString());
+    assertEquals("linux: unknown option: '--no-such-option' (see 'linux create --help')", unknownOption.stderr().strip());
   }
 
   @Test
   @Order(10)
   void failedCreateLeavesNothingBehind() throws Exception {
     var missing = cli.run("create", "broken", "--image", "oci:" + work.resolve("nowhere"));
-    assertEquals(2, missing.exit(), missing.toString());
+    assertEquals(3, missing.exit(), missing.toString());
+    assertEquals(1, missing.stderr().strip().lines().count(), missing.toString());
     var badTag = cli.run("create", "broken", "--image", "oci:" + image + ":nope");
     assertEquals(2, badTag.exit(), badTag.toString());
     assertEquals(1, badTag.stderr().strip().lines().count(), badTag.toString());
