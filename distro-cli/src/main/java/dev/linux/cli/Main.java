@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
     description = {
       "Persistent, named Linux environments, each on its own micro-VM.",
       "",
-      "  linux enter dev             a shell in 'dev' (created from the default image on first use)",
-      "  linux run dev -- make -j4   one command; stdin, stdout, stderr and exit status carry over",
+      "  linux enter dev             a shell in 'dev' (created on first use)",
+      "  linux run dev -- make -j4   one command: stdio and exit status carry over",
       ""
     },
     subcommands = {
@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       EnterCommand.class,
       ListCommand.class,
       RemoveCommand.class,
+      ImageCommand.class,
+      ImportCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -46,6 +48,7 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(new ErrorReporter());
     cli.setParameterExceptionHandler(new UsageErrorReporter());
+    cli.setUsageHelpAutoWidth(true);
     // `linux run dev ls -la`: everything after the environment's name belongs to the command.
     cli.getSubcommands().get("run").setStopAtPositional(true);
     return cli;

@@ -12,8 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "stop",
     description = {
-      "Shut an environment down cleanly: processes get SIGTERM, then SIGKILL after the grace",
-      "period; the disk is synced and unmounted before the VM powers off."
+      "Shut an environment down cleanly.",
+      "Processes get SIGTERM, then SIGKILL after the grace period; the disk is synced",
+      "and unmounted before the VM powers off."
     })
 final class StopCommand implements Callable<Integer> {
 
