@@ -25,6 +25,7 @@ LINUX_TEST_PACKAGES=(
   umoci:umoci
   docker-registry:docker-registry
   tmux:tmux
+  apache2-utils:htpasswd
 )
 
 linux_missing_packages() { # ARRAY_NAME... -> prints missing package names

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       EnterCommand.class,
       ListCommand.class,
       RemoveCommand.class,
+      ImageCommand.class,
+      ImportCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -1,18 +1,25 @@
 package dev.linux.env;
 
+import dev.linux.env.image.ArchiveLoader;
 import dev.linux.env.image.DebianBootstrap;
+import dev.linux.env.image.Descriptor;
 import dev.linux.env.image.ImageException;
 import dev.linux.env.image.ImageRef;
 import dev.linux.env.image.OciImage;
 import dev.linux.env.image.OciLayout;
+import dev.linux.env.image.Platform;
+import dev.linux.env.registry.ImagePuller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Turns what the user typed after {@code --image} into an image to write: an OCI layout on disk
- * ({@code oci:DIR[:TAG]}), or a name in the local image store. The default image is bootstrapped
- * into the store from this machine's package sources the first time it is needed.
+ * ({@code oci:DIR[:TAG]}), an archive loaded into the local store ({@code oci-archive:FILE[:TAG]},
+ * {@code docker-archive:FILE}), or a registry reference, taken from the store or pulled into it
+ * when it is not there. The default image is bootstrapped into the store from this machine's
+ * package sources the first time it is needed.
  */
 final class ImageResolver {
 
@@ -21,10 +28,16 @@ final class ImageResolver {
 
   private final LinuxHome home;
   private final Progress progress;
+  private final Images images;
 
   ImageResolver(LinuxHome home, Progress progress) {
+    this(home, progress, new Images(home, System.getenv()));
+  }
+
+  ImageResolver(LinuxHome home, Progress progress, Images images) {
     this.home = home;
     this.progress = progress;
+    this.images = images;
   }
 
   ResolvedImage resolve(String reference) {
@@ -34,11 +47,9 @@ final class ImageResolver {
       }
       ImageRef ref = ImageRef.parse(reference);
       return switch (ref.transport()) {
-        case OCI -> fromLayout(ref, Path.of(ref.path()), ref.tag(), ref.toString());
+        case OCI -> fromLayout(Path.of(ref.path()), ref.tag(), ref.toString());
         case REGISTRY -> fromStore(ref);
-        default -> throw new EnvException(
-            EnvException.Code.INVALID_ARGUMENT,
-            "image '" + reference + "': " + ref.transport().prefix() + " images are not supported yet; use oci:DIR[:TAG]");
+        case OCI_ARCHIVE, DOCKER_ARCHIVE -> fromArchive(ref);
       };
     } catch (IllegalArgumentException | ImageException e) {
       throw new EnvException(EnvException.Code.INVALID_ARGUMENT, e.getMessage(), e);
@@ -57,22 +68,35 @@ final class ImageResolver {
       bootstrap.bootstrap(store);
       progress.notice("Stored " + tag + " in the local image store.");
     }
-    return fromLayout(null, store, tag, tag);
+    return fromLayout(store, tag, tag);
   }
 
   private ResolvedImage fromStore(ImageRef ref) {
     Path store = home.images();
     String tag = ref.familiarName();
     if (!hasTag(store, tag)) {
-      throw new EnvException(
-          EnvException.Code.NOT_FOUND,
-          "image '" + tag + "' is not in the local image store (images can come from oci:DIR[:TAG]; "
-              + "the default is " + CreateOptions.DEFAULT_IMAGE_ALIAS + ")");
+      progress.notice("Pulling " + tag + "...");
+      ImagePuller.Result pulled = images.pull(ref.toString(), Platform.host(), new PullProgress(progress));
+      progress.notice("Pulled " + tag + " (" + pulled.manifest().digest().shortForm() + ")");
     }
-    return fromLayout(ref, store, tag, tag);
+    return fromLayout(store, tag, tag);
   }
 
-  private static ResolvedImage fromLayout(ImageRef ref, Path dir, String tag, String displayName) {
+  private ResolvedImage fromArchive(ImageRef ref) {
+    List<ArchiveLoader.Loaded> loaded = images.load(Path.of(ref.path()), ref.tag());
+    if (loaded.size() != 1) {
+      throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "image '" + ref + "': the archive holds "
+          + loaded.size() + " images; name one by tag");
+    }
+    ArchiveLoader.Loaded image = loaded.getFirst();
+    Descriptor manifest = image.manifest();
+    Platform platform = manifest.platform() != null ? manifest.platform() : Platform.host();
+    OciLayout layout = OciLayout.open(home.images().toAbsolutePath());
+    String name = image.tags().isEmpty() ? ref.toString() : image.tags().getFirst();
+    return new ResolvedImage(layout.imageOf(new Descriptor(manifest.mediaType(), manifest.digest(), manifest.size()), platform), name);
+  }
+
+  private static ResolvedImage fromLayout(Path dir, String tag, String displayName) {
     if (!Files.isDirectory(dir)) {
       throw new EnvException(EnvException.Code.NOT_FOUND, "image '" + displayName + "': no such directory: " + dir);
     }
@@ -83,4 +107,13 @@ final class ImageResolver {
   private static boolean hasTag(Path store, String tag) {
     return Files.isRegularFile(store.resolve("index.json")) && OciLayout.open(store).hasTag(tag);
   }
+
+  /** Reports a pull's downloads as one task per blob. */
+  private record PullProgress(Progress progress) implements ImagePuller.Listener {
+    @Override
+    public void blobProgress(Descriptor blob, long bytes) {
+      progress.progress("download " + blob.digest().shortForm(), bytes, blob.size());
+    }
+  }
+
 }

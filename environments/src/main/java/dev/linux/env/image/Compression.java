@@ -42,8 +42,7 @@ public enum Compression {
    * Wraps {@code raw} in a decompressor chosen by its magic bytes.
    *
    * @param what names the content in error messages
-   * @throws ImageException for compressions this build cannot decode (xz and zstd need libraries
-   *     the project does not ship yet)
+   * @throws ImageException when the stream's first bytes cannot be read
    */
   public static InputStream decompress(InputStream raw, String what) throws IOException {
     BufferedInputStream in = new BufferedInputStream(raw, 65536);
@@ -51,13 +50,24 @@ public enum Compression {
     byte[] head = in.readNBytes(MAGIC_LENGTH);
     in.reset();
     Compression compression = detect(head, head.length);
-    return switch (compression) {
-      case NONE -> in;
-      case GZIP -> new CorruptionNaming(new GZIPInputStream(in, 65536), what);
-      case BZIP2 -> new CorruptionNaming(new BZip2CompressorInputStream(in, true), what);
-      case XZ -> throw new ImageException(what + ": xz-compressed tarballs are not supported yet");
-      case ZSTD -> throw new ImageException(what + ": zstd layers are not supported yet");
-    };
+    try {
+      return switch (compression) {
+        case NONE -> in;
+        case GZIP -> new CorruptionNaming(new GZIPInputStream(in, 65536), what);
+        case BZIP2 -> new CorruptionNaming(new BZip2CompressorInputStream(in, true), what);
+        case XZ -> new CorruptionNaming(new org.tukaani.xz.XZInputStream(in), what);
+        case ZSTD -> new CorruptionNaming(new com.github.luben.zstd.ZstdInputStream(in), what);
+      };
+    } catch (java.util.zip.ZipException | java.io.EOFException | org.tukaani.xz.XZIOException e) {
+      throw new ImageException(what + " is corrupt: " + describe(e), e);
+    }
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof java.io.EOFException) {
+      return "truncated";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   /** Turns decoder failures ("Corrupt GZIP trailer") into errors that name the content. */
@@ -85,7 +95,9 @@ public enum Compression {
       } catch (java.util.zip.ZipException | java.io.EOFException e) {
         throw corrupt(e);
       } catch (IOException e) {
-        if (e.getClass() == IOException.class && in instanceof BZip2CompressorInputStream) {
+        if (e.getClass() == IOException.class && in instanceof BZip2CompressorInputStream
+            || e instanceof org.tukaani.xz.XZIOException
+            || e instanceof com.github.luben.zstd.ZstdIOException) {
           throw corrupt(e);
         }
         throw e;
@@ -93,7 +105,7 @@ public enum Compression {
     }
 
     private ImageException corrupt(IOException e) {
-      return new ImageException(what + " is corrupt: " + e.getMessage(), e);
+      return new ImageException(what + " is corrupt: " + describe(e), e);
     }
   }
 }

@@ -93,6 +93,11 @@ public final class OciLayout {
     return resolve(select(tag), platform, tag == null ? dir.toString() : "'" + tag + "'");
   }
 
+  /** Resolves an entry of {@code index.json} (or any manifest or index in the layout) for {@code platform}. */
+  public OciImage imageOf(Descriptor entry, Platform platform) {
+    return resolve(entry, platform, entry.digest().shortForm());
+  }
+
   private Descriptor select(String tag) {
     if (tag == null) {
       if (manifests.size() != 1) {
@@ -335,9 +340,6 @@ public final class OciLayout {
 
   /** Opens a layer's uncompressed tar stream on top of an already opened blob stream. */
   static InputStream uncompressed(InputStream blob, OciImage.Layer layer) throws IOException {
-    if (layer.compression() == Compression.ZSTD) {
-      throw new ImageException("layer " + layer.descriptor().digest() + ": zstd layers are not supported yet");
-    }
     return Compression.decompress(blob, "layer " + layer.descriptor().digest());
   }
 }

@@ -82,8 +82,8 @@ public final class OciLayoutWriter {
   }
 
   /**
-   * Adds an uncompressed tar stream as a layer blob, gzip-compressing it at the fastest level if
-   * asked (uncompressed blobs cost disk; the store is local, so fast beats small).
+   * Adds an uncompressed tar stream as a layer blob, compressing it with gzip (at the fastest
+   * level: the store is local, so fast beats small) or zstd if asked.
    *
    * @return the layer's descriptor and its diff_id (digest of the uncompressed tar)
    */
@@ -92,23 +92,26 @@ public final class OciLayoutWriter {
       Descriptor d = addBlob(MediaTypes.OCI_LAYER_TAR, tar);
       return new LayerBlob(d, d.digest());
     }
-    if (compression != Compression.GZIP) {
-      throw new IllegalArgumentException("layers can be stored uncompressed or gzip-compressed, not " + compression);
+    if (compression != Compression.GZIP && compression != Compression.ZSTD) {
+      throw new IllegalArgumentException("layers can be stored uncompressed, gzip- or zstd-compressed, not " + compression);
     }
     Path tmp = Files.createTempFile(dir.resolve("blobs"), ".tmp-layer-", "");
     try {
       MessageDigest compressedSha = Digest.newSha256();
       MessageDigest diffSha = Digest.newSha256();
       try (OutputStream file = new DigestOutputStream(Files.newOutputStream(tmp), compressedSha);
-          OutputStream gzip = new FastGzipOutputStream(file);
-          OutputStream out = new DigestOutputStream(gzip, diffSha)) {
+          OutputStream compressed = compression == Compression.GZIP
+              ? new FastGzipOutputStream(file)
+              : new com.github.luben.zstd.ZstdOutputStream(file, 3);
+          OutputStream out = new DigestOutputStream(compressed, diffSha)) {
         tar.transferTo(out);
       }
       Digest digest = Digest.of(compressedSha);
       long size = Files.size(tmp);
       fsync(tmp);
       commitBlob(tmp, digest);
-      return new LayerBlob(new Descriptor(MediaTypes.OCI_LAYER_TAR_GZIP, digest, size), Digest.of(diffSha));
+      String mediaType = compression == Compression.GZIP ? MediaTypes.OCI_LAYER_TAR_GZIP : MediaTypes.OCI_LAYER_TAR_ZSTD;
+      return new LayerBlob(new Descriptor(mediaType, digest, size), Digest.of(diffSha));
     } finally {
       Files.deleteIfExists(tmp);
     }

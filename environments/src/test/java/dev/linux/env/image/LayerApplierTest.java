@@ -244,9 +244,21 @@ class LayerApplierTest {
     assertEquals("#!", rootfs.get("/bin/sh").text());
 
     byte[] xz = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 1, 2};
-    assertEquals("tarball t.tar.xz: xz-compressed tarballs are not supported yet",
-        assertThrows(ImageException.class,
-            () -> RootfsTarball.apply(new ByteArrayInputStream(xz), "tarball t.tar.xz", rootfs)).getMessage());
+    assertTrue(assertThrows(Exception.class,
+            () -> RootfsTarball.apply(new ByteArrayInputStream(xz), "tarball t.tar.xz", rootfs)).getMessage()
+        .startsWith("tarball t.tar.xz is corrupt"));
+
+    java.io.ByteArrayOutputStream xzOut = new java.io.ByteArrayOutputStream();
+    try (var out = new org.tukaani.xz.XZOutputStream(xzOut, new org.tukaani.xz.LZMA2Options())) {
+      out.write(tar);
+    }
+    RecordingSink fromXz = new RecordingSink();
+    RootfsTarball.apply(new ByteArrayInputStream(xzOut.toByteArray()), "tarball t.tar.xz", fromXz);
+    assertEquals("#!", fromXz.get("/bin/sh").text());
+
+    RecordingSink fromZstd = new RecordingSink();
+    RootfsTarball.apply(new ByteArrayInputStream(com.github.luben.zstd.Zstd.compress(tar)), "tarball t.tar.zst", fromZstd);
+    assertEquals("plain", fromZstd.get("/etc/.wh.x").text());
   }
 
   @Test

@@ -232,9 +232,8 @@ class OciLayoutTest {
     Descriptor zstd = writer.addBlob(MediaTypes.OCI_LAYER_TAR_ZSTD, new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd});
     writer.tag(writer.writeManifest(config, List.of(zstd)), "zstd", AMD64);
     OciImage image = OciLayout.open(dir).image("zstd", AMD64);
-    assertEquals("layer " + zstd.digest() + ": zstd layers are not supported yet",
-        assertThrows(ImageException.class, () -> ImageApplier.apply(image, new RecordingSink(), ProgressListener.NONE))
-            .getMessage());
+    assertTrue(assertThrows(ImageException.class, () -> ImageApplier.apply(image, new RecordingSink(), ProgressListener.NONE))
+            .getMessage().startsWith("layer " + zstd.digest() + " is corrupt"));
 
     Descriptor artifact = writer.addBlob("application/vnd.cncf.helm.config.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
     writer.tag(writer.writeManifest(artifact, List.of()), "helm", null);
