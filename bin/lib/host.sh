@@ -26,6 +26,8 @@ LINUX_TEST_PACKAGES=(
   docker-registry:docker-registry
   tmux:tmux
   apache2-utils:htpasswd
+  attr:getfattr
+  libcap2-bin:getcap
 )
 
 linux_missing_packages() { # ARRAY_NAME... -> prints missing package names

@@ -9,7 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// envRoot is where the environment disk is mounted; processes run chrooted into it.
+// envRoot is where the environment disk is mounted in PID 1's mount namespace; processes run in
+// a mount namespace whose root it is (see namespace.go).
 const envRoot = "/run/env"
 
 type mountSpec struct {
@@ -32,20 +33,70 @@ func mountOne(m mountSpec) error {
 	return nil
 }
 
-// earlyMounts sets up the initramfs itself: /proc, /sys, /dev, /dev/pts, /run.
-func earlyMounts() {
-	const nodev = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
-	for _, m := range []mountSpec{
-		{"proc", "/proc", "proc", nodev, "", 0o555},
-		{"sysfs", "/sys", "sysfs", nodev, "", 0o555},
+const nodevExec = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+
+// initramfsMounts is what PID 1 mounts for itself, in order.
+func initramfsMounts() []mountSpec {
+	return []mountSpec{
+		{"proc", "/proc", "proc", nodevExec, "", 0o555},
+		{"sysfs", "/sys", "sysfs", nodevExec, "", 0o555},
+		{"cgroup2", "/sys/fs/cgroup", "cgroup2", nodevExec, "nsdelegate", 0o555},
 		{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=0755", 0o755},
 		{"devpts", "/dev/pts", "devpts", unix.MS_NOSUID | unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", 0o755},
+		{"tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777", 0o755},
 		{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755", 0o755},
-	} {
+	}
+}
+
+// environmentMounts is what the environment gets inside root once its disk is mounted there, in
+// order: its own proc, sysfs and cgroup2, the guest's /dev (with pts and shm), fresh /run and
+// /tmp.
+func environmentMounts(root string) []mountSpec {
+	return []mountSpec{
+		{"proc", root + "/proc", "proc", nodevExec, "", 0o555},
+		{"sysfs", root + "/sys", "sysfs", nodevExec, "", 0o555},
+		{"cgroup2", root + "/sys/fs/cgroup", "cgroup2", nodevExec, "nsdelegate", 0o555},
+		{"/dev", root + "/dev", "", unix.MS_BIND | unix.MS_REC, "", 0o755},
+		{"tmpfs", root + "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755", 0o755},
+		{"tmpfs", root + "/tmp", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777", 0o755},
+	}
+}
+
+// earlyMounts sets up the initramfs itself.
+func earlyMounts() {
+	for _, m := range initramfsMounts() {
 		if err := mountOne(m); err != nil {
 			logf("%v", err)
 		}
 	}
+}
+
+// leaveRootfs makes PID 1's root a bind mount of the initramfs instead of the initramfs (rootfs)
+// itself, as switch_root does with a real root: pivot_root(2) refuses to move away from rootfs,
+// and the environment's mount namespace needs pivot_root so that nothing of the initramfs stays
+// reachable from inside it.
+func leaveRootfs() error {
+	const dir = "/.vminitd-root"
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if err := unix.Mount("/", dir, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind / on %s: %w", dir, err)
+	}
+	if err := unix.Chdir(dir); err != nil {
+		return err
+	}
+	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move %s to /: %w", dir, err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return err
+	}
+	_ = os.Remove(dir) // the empty mount point, seen again through the bind mount
+	return nil
 }
 
 // setupConsole points fds 0-2 at /dev/console when the kernel could not (an initramfs without a
@@ -114,14 +165,12 @@ func mountEnvironment(dev string) error {
 	if err := unix.Mount(dev, envRoot, "ext4", unix.MS_RELATIME, ""); err != nil {
 		return fmt.Errorf("mount %s (ext4) on %s: %w", dev, envRoot, err)
 	}
-	const nodev = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
-	for _, m := range []mountSpec{
-		{"proc", envRoot + "/proc", "proc", nodev, "", 0o555},
-		{"sysfs", envRoot + "/sys", "sysfs", nodev, "", 0o555},
-		{"/dev", envRoot + "/dev", "", unix.MS_BIND | unix.MS_REC, "", 0o755},
-		{"tmpfs", envRoot + "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755", 0o755},
-		{"tmpfs", envRoot + "/tmp", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777", 0o755},
-	} {
+	// Shared, so that mounts added under it later (shares) propagate into the environment's
+	// mount namespace, whose copy is a slave of this one.
+	if err := unix.Mount("", envRoot, "", unix.MS_SHARED, ""); err != nil {
+		logf("environment: make %s shared: %v", envRoot, err)
+	}
+	for _, m := range environmentMounts(envRoot) {
 		if err := mountOne(m); err != nil {
 			logf("environment: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -55,6 +56,9 @@ type agentServer struct {
 	agentpb.UnimplementedGuestAgentServer
 	spawner    *spawner
 	env        *envState
+	files      envFiles     // what boot found and generated in the environment
+	bootStatus atomic.Int32 // exit status of wsl.conf's [boot] command, -1 until it ended
+	sessions   sessionTable
 	readyNanos atomic.Int64
 	// shutdown stops everything and powers off; it runs once, after the reply has been sent.
 	shutdown     func(grace time.Duration)
@@ -77,15 +81,185 @@ func kernelRelease() string {
 	return unix.ByteSliceToString(u.Release[:])
 }
 
+// Limits that keep the agent's own memory bounded.
+const (
+	agentMemoryLimit = 64 << 20 // soft limit of the Go heap (debug.SetMemoryLimit)
+	maxSessions      = 1024     // concurrent Exec calls
+)
+
+// sessionTable counts Exec processes and remembers their pids (for ListProcesses).
+type sessionTable struct {
+	mu   sync.Mutex
+	pids map[int]bool
+	n    int
+}
+
+// reserve takes a slot for a new Exec call, false when all are taken.
+func (t *sessionTable) reserve() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n >= maxSessions {
+		return false
+	}
+	t.n++
+	return true
+}
+
+func (t *sessionTable) release() {
+	t.mu.Lock()
+	t.n--
+	t.mu.Unlock()
+}
+
+func (t *sessionTable) set(pid int, running bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pids == nil {
+		t.pids = map[int]bool{}
+	}
+	if running {
+		t.pids[pid] = true
+	} else {
+		delete(t.pids, pid)
+	}
+}
+
+func (t *sessionTable) has(pid int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pids[pid]
+}
+
+func (t *sessionTable) running() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.pids)
+}
+
 func (s *agentServer) Ping(ctx context.Context, _ *agentpb.PingRequest) (*agentpb.PingResponse, error) {
 	ready, _ := s.env.get()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
 	return &agentpb.PingResponse{
-		Version:          version,
-		UptimeNanos:      bootNanos(),
-		ReadyNanos:       s.readyNanos.Load(),
-		EnvironmentReady: ready,
-		KernelRelease:    kernelRelease(),
+		Version:               version,
+		UptimeNanos:           bootNanos(),
+		ReadyNanos:            s.readyNanos.Load(),
+		EnvironmentReady:      ready,
+		KernelRelease:         kernelRelease(),
+		AgentHeapInuseBytes:   ms.HeapInuse,
+		AgentSysBytes:         ms.Sys,
+		AgentGoroutines:       int32(runtime.NumGoroutine()),
+		AgentMemoryLimitBytes: uint64(debug.SetMemoryLimit(-1)),
+		AgentProcesses:        int32(s.sessions.running()),
 	}, nil
+}
+
+func (s *agentServer) requireEnvironment() error {
+	if ready, reason := s.env.get(); !ready {
+		return status.Errorf(codes.FailedPrecondition, "environment not ready: %s", reason)
+	}
+	return nil
+}
+
+func (s *agentServer) ListProcesses(ctx context.Context, _ *agentpb.ListProcessesRequest) (*agentpb.ListProcessesResponse, error) {
+	return &agentpb.ListProcessesResponse{Processes: listProcesses("/proc", s.sessions.has)}, nil
+}
+
+func (s *agentServer) EnsureUser(ctx context.Context, req *agentpb.EnsureUserRequest) (*agentpb.EnsureUserResponse, error) {
+	if err := s.requireEnvironment(); err != nil {
+		return nil, err
+	}
+	r, err := ensureUser(s.spawner.root, req)
+	if err == nil && r.Created {
+		logf("created user %s (uid %d, gid %d, home %s, shell %s, sudo %v)", req.Name, r.Uid, r.Gid, r.Home, r.Shell, r.Sudo)
+	}
+	return r, err
+}
+
+func (s *agentServer) DescribeEnvironment(ctx context.Context, _ *agentpb.DescribeEnvironmentRequest) (*agentpb.DescribeEnvironmentResponse, error) {
+	ready, reason := s.env.get()
+	c := s.files.conf
+	return &agentpb.DescribeEnvironmentResponse{
+		Ready: ready, Reason: reason,
+		DefaultUser: c.defaultUser, BootCommand: c.bootCommand, Systemd: c.systemd,
+		GeneratedFiles:    s.files.generated,
+		BootCommandStatus: s.bootStatus.Load(),
+	}, nil
+}
+
+func (s *agentServer) Stat(ctx context.Context, req *agentpb.StatRequest) (*agentpb.StatResponse, error) {
+	if err := s.requireEnvironment(); err != nil {
+		return nil, err
+	}
+	info, err := statIn(s.spawner.root, req)
+	if err != nil {
+		return nil, err
+	}
+	return &agentpb.StatResponse{Info: info}, nil
+}
+
+func (s *agentServer) CopyIn(stream agentpb.GuestAgent_CopyInServer) error {
+	if err := s.requireEnvironment(); err != nil {
+		return err
+	}
+	n, err := copyIn(s.spawner.root, stream.Recv)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(&agentpb.CopyInResponse{Bytes: n})
+}
+
+func (s *agentServer) ExportRoot(_ *agentpb.ExportRootRequest, stream agentpb.GuestAgent_ExportRootServer) error {
+	if err := s.requireEnvironment(); err != nil {
+		return err
+	}
+	w := &chunkWriter{send: func(b []byte) error {
+		return stream.Send(&agentpb.ExportRootResponse{Data: b})
+	}, buf: make([]byte, 0, chunkSize)}
+	if err := exportTar(s.spawner.root, w); err != nil {
+		if status.Code(err) != codes.Unknown {
+			return err
+		}
+		return status.Errorf(codes.Internal, "export: %v", err)
+	}
+	return w.flush()
+}
+
+// chunkWriter turns writes into messages of up to chunkSize bytes.
+type chunkWriter struct {
+	send func([]byte) error
+	buf  []byte
+}
+
+func (c *chunkWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		k := copy(c.buf[len(c.buf):cap(c.buf)], b)
+		c.buf = c.buf[:len(c.buf)+k]
+		b = b[k:]
+		if len(c.buf) == cap(c.buf) {
+			if err := c.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (c *chunkWriter) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	err := c.send(append([]byte(nil), c.buf...))
+	c.buf = c.buf[:0]
+	return err
+}
+
+func (s *agentServer) CopyOut(req *agentpb.CopyOutRequest, stream agentpb.GuestAgent_CopyOutServer) error {
+	if err := s.requireEnvironment(); err != nil {
+		return err
+	}
+	return copyOut(s.spawner.root, req, stream.Send)
 }
 
 func (s *agentServer) Shutdown(ctx context.Context, req *agentpb.ShutdownRequest) (*agentpb.ShutdownResponse, error) {
@@ -142,14 +316,19 @@ func (s *agentServer) Exec(stream agentpb.GuestAgent_ExecServer) error {
 	if err := validateSpec(spec); err != nil {
 		return err
 	}
-	if ready, reason := s.env.get(); !ready {
-		return status.Errorf(codes.FailedPrecondition, "environment not ready: %s", reason)
+	if err := s.requireEnvironment(); err != nil {
+		return err
+	}
+	if !s.sessions.reserve() {
+		return status.Errorf(codes.ResourceExhausted, "too many processes started through the agent (limit %d)", maxSessions)
 	}
 	p, err := s.spawner.spawn(spec)
 	if err != nil {
+		s.sessions.release()
 		debugf("exec %q: %v", spec.Args[0], err)
 		return err
 	}
+	s.sessions.set(p.pid, true)
 	debugf("exec %q: pid %d", spec.Args[0], p.pid)
 	out := &execSender{stream: stream}
 	_ = out.send(&agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Started{Started: &agentpb.Started{Pid: int32(p.pid)}}})
@@ -254,6 +433,14 @@ func (s *agentServer) Exec(stream agentpb.GuestAgent_ExecServer) error {
 				if err := unix.Kill(-p.pid, sig); err != nil && err != unix.ESRCH {
 					debugf("exec %d: signal %d: %v", p.pid, k.Signal, err)
 				}
+			case *agentpb.ExecRequest_SignalProcess:
+				if k.SignalProcess <= 0 || k.SignalProcess > 64 {
+					debugf("exec %d: ignoring signal %d", p.pid, k.SignalProcess)
+					continue
+				}
+				if err := unix.Kill(p.pid, unix.Signal(k.SignalProcess)); err != nil && err != unix.ESRCH {
+					debugf("exec %d: signal %d: %v", p.pid, k.SignalProcess, err)
+				}
 			case *agentpb.ExecRequest_Start:
 				debugf("exec %d: ignoring a second start", p.pid)
 			}
@@ -269,6 +456,8 @@ func (s *agentServer) Exec(stream agentpb.GuestAgent_ExecServer) error {
 		pumps.Wait()
 		close(done)
 		p.closeAll()
+		s.sessions.set(p.pid, false)
+		s.sessions.release()
 	}
 
 	ctx := stream.Context()

@@ -17,6 +17,12 @@ func powerOff(r *reaper, grace time.Duration) {
 	_ = unix.Kill(-1, unix.SIGKILL)
 	waitNoChildren(r, 2*time.Second)
 	unix.Sync()
+	// The environment's mount namespace holds its own copy of the disk's mount: unmounting ours
+	// alone would leave the file system mounted and its journal dirty. Read-only first makes the
+	// file system clean (journal flushed, needs_recovery cleared) whoever still holds it.
+	if err := unix.Mount("", envRoot, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil && err != unix.EINVAL {
+		logf("remount %s read-only: %v", envRoot, err)
+	}
 	unmountUnder(envRoot)
 	unix.Sync()
 	logf("powering off")

@@ -56,6 +56,9 @@ func validateSpec(spec *agentpb.ProcessSpec) error {
 	if spec.Cwd != "" && !strings.HasPrefix(spec.Cwd, "/") {
 		return status.Errorf(codes.InvalidArgument, "start: working directory %q is not absolute", spec.Cwd)
 	}
+	if len(spec.User) > 256 || strings.IndexByte(spec.User, 0) >= 0 || strings.ContainsAny(spec.User, "\n") {
+		return status.Error(codes.InvalidArgument, "start: user must be NAME, NAME:GROUP, UID or UID:GID")
+	}
 	if strings.IndexByte(spec.Cwd, 0) >= 0 {
 		return status.Error(codes.InvalidArgument, "start: working directory contains a NUL byte")
 	}
@@ -69,9 +72,11 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// spawner starts processes inside root (chrooted unless root is "/").
+// spawner starts processes inside root: forked from the environment's mount namespace when ns is
+// set, else chrooted into root (unless root is "/").
 type spawner struct {
 	root   string
+	ns     *envNamespace
 	reaper *reaper
 	// setCred: apply uid/gid/groups from the spec (always when running as root).
 	setCred bool
@@ -100,7 +105,24 @@ func (s *spawner) spawn(spec *agentpb.ProcessSpec) (*process, error) {
 	if root == "" {
 		root = "/"
 	}
+	uid, gid, groups := spec.Uid, spec.Gid, spec.SupplementaryGids
+	env := spec.Env
 	cwd := spec.Cwd
+	if spec.User != "" {
+		u, err := resolveUser(root, spec.User)
+		if err != nil {
+			return nil, err
+		}
+		uid, gid, groups = u.uid, u.gid, u.groups
+		env = loginEnv(env, u)
+		if cwd == "" {
+			if host, err := resolveIn(root, u.home); err == nil {
+				if fi, err := os.Stat(host); err == nil && fi.IsDir() {
+					cwd = u.home
+				}
+			}
+		}
+	}
 	if cwd == "" {
 		cwd = "/"
 	}
@@ -115,7 +137,7 @@ func (s *spawner) spawn(spec *agentpb.ProcessSpec) (*process, error) {
 	if err != nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "working directory %s: %s", cwd, errnoText(err))
 	}
-	pathEnv, _ := envLookup(spec.Env, "PATH")
+	pathEnv, _ := envLookup(env, "PATH")
 	argv0 := spec.Args[0]
 	execPath, err := lookPathIn(root, cwd, argv0, pathEnv)
 	switch {
@@ -130,13 +152,11 @@ func (s *spawner) spawn(spec *agentpb.ProcessSpec) (*process, error) {
 	p := &process{tty: spec.Tty}
 	var childFiles []*os.File
 	sys := &syscall.SysProcAttr{Setsid: true}
-	if root != "/" {
+	if root != "/" && s.ns == nil {
 		sys.Chroot = root
 	}
 	if s.setCred {
-		groups := make([]uint32, len(spec.SupplementaryGids))
-		copy(groups, spec.SupplementaryGids)
-		sys.Credential = &syscall.Credential{Uid: spec.Uid, Gid: spec.Gid, Groups: groups}
+		sys.Credential = &syscall.Credential{Uid: uid, Gid: gid, Groups: append([]uint32{}, groups...)}
 	}
 	if spec.Tty {
 		master, slave, err := openPty()
@@ -151,7 +171,7 @@ func (s *spawner) spawn(spec *agentpb.ProcessSpec) (*process, error) {
 			debugf("exec: set window size: %v", err)
 		}
 		if s.setCred {
-			_ = slave.Chown(int(spec.Uid), -1)
+			_ = slave.Chown(int(uid), -1)
 		}
 		p.stdin, p.stdout = master, master
 		childFiles = []*os.File{slave, slave, slave}
@@ -186,13 +206,17 @@ func (s *spawner) spawn(spec *agentpb.ProcessSpec) (*process, error) {
 	for i, f := range childFiles {
 		fds[i] = f.Fd()
 	}
-	env := spec.Env
 	if env == nil {
 		env = []string{}
 	}
 	attr := &syscall.ProcAttr{Dir: cwd, Env: env, Files: fds, Sys: sys}
-	pid, ch, err := s.reaper.start(func() (int, error) {
-		pid, _, err := syscall.StartProcess(execPath, spec.Args, attr)
+	pid, ch, err := s.reaper.start(func() (pid int, err error) {
+		start := func() { pid, _, err = syscall.StartProcess(execPath, spec.Args, attr) }
+		if s.ns != nil {
+			s.ns.run(start)
+		} else {
+			start()
+		}
 		return pid, err
 	})
 	closeChildFiles()

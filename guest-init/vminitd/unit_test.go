@@ -53,6 +53,8 @@ func TestValidateSpec(t *testing.T) {
 		{Args: []string{"sh"}, Cwd: "relative"},
 		{Args: []string{"a\x00b"}},
 		{Args: []string{"sh", strings.Repeat("x", maxSpecBytes)}},
+		{Args: []string{"sh"}, User: "alice\x00"},
+		{Args: []string{"sh"}, User: strings.Repeat("u", 300)},
 	}
 	for i, s := range bad {
 		if status.Code(validateSpec(s)) != codes.InvalidArgument {

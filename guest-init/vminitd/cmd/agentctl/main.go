@@ -2,7 +2,9 @@
 // (the Unix socket QEMU exposes for the virtio-serial port).
 //
 //	agentctl -sock PATH ping
-//	agentctl -sock PATH exec [-t] [-cwd DIR] [-uid N -gid N] -- ARGS...
+//	agentctl -sock PATH exec [-t] [-cwd DIR] [-uid N -gid N | -user NAME] -- ARGS...
+//	agentctl -sock PATH ps
+//	agentctl -sock PATH useradd -name NAME -uid N -gid N
 //	agentctl -sock PATH shutdown [-grace MILLIS]
 //	agentctl -sock PATH selftest     (the checks of guest-init/README.md, against a busybox disk)
 package main
@@ -192,10 +194,12 @@ func main() {
 		cwd := fs.String("cwd", "", "working directory")
 		uid := fs.Uint("uid", 0, "uid")
 		gid := fs.Uint("gid", 0, "gid")
+		user := fs.String("user", "", "user: NAME, NAME:GROUP, UID or UID:GID of the environment")
 		_ = fs.Parse(args)
 		in, _ := io.ReadAll(os.Stdin)
 		spec := &agentpb.ProcessSpec{Args: fs.Args(), Env: []string{"PATH=/usr/local/bin:/usr/bin:/bin", "TERM=xterm"},
-			Cwd: *cwd, Uid: uint32(*uid), Gid: uint32(*gid), Tty: *tty, Window: &agentpb.WindowSize{Rows: 40, Cols: 120}}
+			Cwd: *cwd, Uid: uint32(*uid), Gid: uint32(*gid), Tty: *tty, Window: &agentpb.WindowSize{Rows: 40, Cols: 120},
+			User: *user}
 		r, err := run(ctx, c, spec, in, true)
 		if err != nil {
 			fail(err)
@@ -203,6 +207,30 @@ func main() {
 		os.Stdout.Write(r.stdout)
 		os.Stderr.Write(r.stderr)
 		os.Exit(int(r.status))
+	case "ps":
+		r, err := c.ListProcesses(ctx, &agentpb.ListProcessesRequest{})
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("%6s %6s %6s %5s %s %s\n", "PID", "PPID", "PGID", "UID", "S", "COMMAND")
+		for _, p := range r.Processes {
+			mark := ""
+			if p.ExecSession {
+				mark = " (exec)"
+			}
+			fmt.Printf("%6d %6d %6d %5d %s %s%s\n", p.Pid, p.Ppid, p.Pgid, p.Uid, p.State, strings.Join(p.Args, " "), mark)
+		}
+	case "useradd":
+		fs := flag.NewFlagSet("useradd", flag.ExitOnError)
+		name := fs.String("name", "", "user name")
+		uid := fs.Uint("uid", 1000, "uid")
+		gid := fs.Uint("gid", 1000, "gid")
+		_ = fs.Parse(args)
+		r, err := c.EnsureUser(ctx, &agentpb.EnsureUserRequest{Name: *name, Uid: uint32(*uid), Gid: uint32(*gid)})
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("created=%v uid=%d gid=%d home=%s shell=%s sudo=%v\n", r.Created, r.Uid, r.Gid, r.Home, r.Shell, r.Sudo)
 	case "shutdown":
 		fs := flag.NewFlagSet("shutdown", flag.ExitOnError)
 		grace := fs.Int("grace", 0, "grace millis")

@@ -2,6 +2,8 @@ package dev.linux.cli;
 
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.HostUser;
 import dev.linux.shell.InteractiveSession;
 import dev.linux.vm.GuestAgent;
 import java.util.List;
@@ -34,7 +36,9 @@ final class EnterCommand implements Callable<Integer> {
       environments.create(env, CreateOptions.defaults());
     }
     try (GuestAgent agent = environments.connect(env)) {
-      return InteractiveSession.run(agent, GuestProcesses.loginShell());
+      EnvironmentRecord record = environments.find(env).orElseThrow();
+      String user = environments.defaultUser(record, agent, HostUser.current());
+      return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user));
     }
   }
 }

@@ -1,34 +1,54 @@
 package dev.linux.cli;
 
+import dev.linux.env.EnvironmentRecord;
 import dev.linux.vm.ProcessSpec;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The processes the CLI starts in a guest, with the environment a login would give them. */
+/**
+ * The processes the CLI starts in a guest. The guest agent sets HOME, SHELL, USER and LOGNAME from
+ * the user's passwd entry, as a login would; here come the image's {@code Env} (PATH and friends),
+ * a UTF-8 locale, and what the user passed with {@code --env}.
+ */
 final class GuestProcesses {
 
-  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private GuestProcesses() {}
 
-  /** A command run as root (the foundation's only guest user) with a login-like environment. */
-  static ProcessSpec asRoot(List<String> command, List<String> extraEnv, String cwd) {
-    List<String> env = new ArrayList<>(List.of(
-        "PATH=" + PATH, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/sh", "LANG=C.UTF-8"));
-    for (String entry : extraEnv) {
-      if (entry.indexOf('=') <= 0) {
-        throw new IllegalArgumentException("invalid --env '" + entry + "': expected KEY=VALUE");
-      }
-      env.removeIf(e -> e.startsWith(entry.substring(0, entry.indexOf('=') + 1)));
-      env.add(entry);
-    }
-    return new ProcessSpec(List.copyOf(command), env, cwd, 0, 0, List.of(), false, 0, 0);
+  /**
+   * One command as {@code user}. The working directory is {@code workdir} if given, else the
+   * image's {@code WorkingDir}, else the user's home.
+   */
+  static ProcessSpec command(EnvironmentRecord record, String user, List<String> command, List<String> extraEnv, String workdir) {
+    String cwd = workdir != null ? workdir
+        : record.imageDefaults().workingDir() != null ? record.imageDefaults().workingDir() : "";
+    return new ProcessSpec(List.copyOf(command), environment(record, extraEnv), cwd, 0, 0, List.of(), false, 0, 0, user);
   }
 
-  /** The user's login shell: bash when the environment has it, else sh. */
-  static ProcessSpec loginShell() {
-    return asRoot(
-        List.of("/bin/sh", "-c", "cd \"$HOME\" 2>/dev/null; if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi"),
-        List.of(), "/");
+  /** The user's login shell, in their home directory. */
+  static ProcessSpec loginShell(EnvironmentRecord record, String user) {
+    return command(record, user,
+        List.of("/bin/sh", "-c", "if [ -x \"$SHELL\" ]; then exec \"$SHELL\" -l; else exec /bin/sh -l; fi"),
+        List.of(), "");
+  }
+
+  static List<String> environment(EnvironmentRecord record, List<String> extraEnv) {
+    List<String> env = new ArrayList<>(record.imageDefaults().env());
+    if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
+      env.add(DEFAULT_PATH);
+    }
+    if (env.stream().noneMatch(e -> e.startsWith("LANG="))) {
+      env.add("LANG=C.UTF-8");
+    }
+    for (String entry : extraEnv) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("invalid --env '" + entry + "': expected KEY=VALUE");
+      }
+      env.removeIf(e -> e.startsWith(entry.substring(0, eq + 1)));
+      env.add(entry);
+    }
+    return env;
   }
 }

@@ -1,6 +1,8 @@
 package dev.linux.cli;
 
 import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.HostUser;
 import dev.linux.shell.HostTerminal;
 import dev.linux.shell.InlineRun;
 import dev.linux.shell.InteractiveSession;
@@ -34,8 +36,11 @@ final class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the environment (default: /).")
-  String workdir = "/";
+  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the environment (default: the image's, else the user's home).")
+  String workdir;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Run as USER (NAME, NAME:GROUP, UID or UID:GID); default: the environment's default user.")
+  String user;
 
   @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (repeatable).")
   List<String> env = List.of();
@@ -56,9 +61,12 @@ final class RunCommand implements Callable<Integer> {
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("no command given: linux run " + name + " -- COMMAND [ARG...]");
     }
-    ProcessSpec process = GuestProcesses.asRoot(argv, env, workdir);
     boolean useTty = tty != null ? tty : HostTerminal.interactive();
-    try (GuestAgent agent = environments.connect(EnvName.of(name))) {
+    EnvName envName = EnvName.of(name);
+    try (GuestAgent agent = environments.connect(envName)) {
+      EnvironmentRecord record = environments.find(envName).orElseThrow();
+      String runAs = user != null ? user : environments.defaultUser(record, agent, HostUser.current());
+      ProcessSpec process = GuestProcesses.command(record, runAs, argv, env, workdir);
       if (useTty) {
         return InteractiveSession.run(agent, process);
       }

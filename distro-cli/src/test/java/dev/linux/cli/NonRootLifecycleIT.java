@@ -46,6 +46,13 @@ class NonRootLifecycleIT {
           "--disk", "128M", "--memory", "256M", "--cpus", "1");
       assertEquals(0, created.exit(), created.toString());
       try {
+        // The guest's default user is the host user: same name, uid and gid, created on first use.
+        var who = cli.run("run", "plain", "--", "sh", "-c", "id -un; id -u; id -g; pwd");
+        assertEquals(0, who.exit(), who.toString());
+        String hostName = root ? USER : System.getProperty("user.name");
+        String hostIds = new String(TestResources.host("id", "-u", hostName).stdout(), StandardCharsets.UTF_8).strip()
+            + "\n" + new String(TestResources.host("id", "-g", hostName).stdout(), StandardCharsets.UTF_8).strip();
+        assertEquals(hostName + "\n" + hostIds + "\n/home/" + hostName + "\n", who.out(), who.toString());
         var id = cli.run("run", "plain", "--", "sh", "-c", "uname -s; exit 3");
         assertEquals(3, id.exit(), id.toString());
         assertEquals("Linux\n", id.out());

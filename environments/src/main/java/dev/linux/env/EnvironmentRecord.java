@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param cpus virtual CPUs
  * @param memoryBytes guest memory
  * @param diskBytes size of the environment's filesystem
+ * @param imageDefaults what the environment keeps of its image's configuration (Env, WorkingDir,
+ *     User, ...); never null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -24,12 +26,14 @@ public record EnvironmentRecord(
     Instant created,
     int cpus,
     long memoryBytes,
-    long diskBytes) {
+    long diskBytes,
+    ImageDefaults imageDefaults) {
 
   public EnvironmentRecord {
     new EnvName(name);
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(created, "created");
+    imageDefaults = imageDefaults == null ? ImageDefaults.NONE : imageDefaults;
     if (cpus < 1 || cpus > 256) {
       throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "cpus must be between 1 and 256, not " + cpus);
     }

@@ -5,6 +5,7 @@ import dev.linux.vm.AcceleratorChoice;
 import dev.linux.vm.AcceleratorProbe;
 import dev.linux.vm.AgentException;
 import dev.linux.vm.GuestAgent;
+import dev.linux.vm.NewUser;
 import dev.linux.vm.VirtualMachine;
 import dev.linux.vm.VmException;
 import java.io.IOException;
@@ -64,7 +65,8 @@ public final class Environments {
         }
         return new EnvironmentRecord(
             name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
-            options.cpus(), options.memory().bytes(), options.disk().bytes());
+            options.cpus(), options.memory().bytes(), options.disk().bytes(),
+            ImageDefaults.from(image.image().config()));
       });
       return record;
     }
@@ -85,6 +87,28 @@ public final class Environments {
       return vm.connectAgent(SESSION_WAIT, progress::notice);
     } catch (AgentException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The user that {@code run} and {@code enter} start processes as: the environment's own default
+   * ({@code [user] default} in its {@code /etc/wsl.conf}), else the host user (created in the
+   * environment on first use, with the same name, uid and gid, a home directory and sudo), else
+   * the image's {@code User}, else root.
+   */
+  public String defaultUser(EnvironmentRecord record, GuestAgent agent, HostUser host) {
+    try {
+      Optional<String> configured = agent.describeEnvironment().defaultUser();
+      if (configured.isPresent()) {
+        return configured.get();
+      }
+      if (host.uid() != 0) {
+        agent.ensureUser(NewUser.of(host.name(), host.uid(), host.gid()));
+        return host.name();
+      }
+      return record.imageDefaults().user() != null ? record.imageDefaults().user() : "root";
+    } catch (AgentException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, record.name() + ": cannot set up user " + host.name() + ": " + e.getMessage(), e);
     }
   }
 

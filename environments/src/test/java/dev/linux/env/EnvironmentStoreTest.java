@@ -24,7 +24,8 @@ class EnvironmentStoreTest {
 
   static EnvironmentRecord record(String name) {
     return new EnvironmentRecord(name, "oci:/images:busybox", "sha256:" + "0".repeat(64),
-        Instant.parse("2026-01-02T03:04:05Z"), 2, 512L << 20, 1L << 30);
+        Instant.parse("2026-01-02T03:04:05Z"), 2, 512L << 20, 1L << 30,
+        new ImageDefaults(List.of("PATH=/bin", "LANG=C.UTF-8"), "/work", "1000:1000", null, List.of("/bin/sh"), null, null));
   }
 
   @Test
@@ -37,6 +38,17 @@ class EnvironmentStoreTest {
     assertEquals(record("dev"), store.get(EnvName.of("dev")));
     assertEquals(List.of(record("dev")), store.list());
     assertTrue(Files.isRegularFile(dir.resolve("data/environments/dev/disk.ext4")));
+  }
+
+  @Test
+  void recordsWithoutImageDefaultsStillRead() throws IOException {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("old"), files -> record("old"));
+    Files.writeString(dir.resolve("data/environments/old/env.json"), """
+        {"name":"old","image":"x","imageDigest":null,"created":"2026-01-02T03:04:05Z","cpus":1,
+         "memoryBytes":536870912,"diskBytes":1073741824,"someFutureField":true}
+        """);
+    assertEquals(ImageDefaults.NONE, store.get(EnvName.of("old")).imageDefaults());
   }
 
   @Test

@@ -82,9 +82,8 @@ public final class InteractiveSession {
       String term = hostTerm == null || hostTerm.isBlank() || hostTerm.startsWith("dumb") ? "xterm-256color" : hostTerm;
       env.add("TERM=" + term);
     }
-    return new ProcessSpec(
-        spec.args(), env, spec.cwd(), spec.uid(), spec.gid(), spec.groups(), true,
-        rows > 0 ? rows : 24, cols > 0 ? cols : 80);
+    return new ProcessSpec(spec.args(), env, spec.cwd(), spec.uid(), spec.gid(), spec.groups(), false, 0, 0, spec.user())
+        .withTty(rows > 0 ? rows : 24, cols > 0 ? cols : 80);
   }
 
   private static void pumpKeys(InputStream keys, ExecSession session) {

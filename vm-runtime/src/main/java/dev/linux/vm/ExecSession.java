@@ -18,6 +18,11 @@ public interface ExecSession extends AutoCloseable {
   /** Sends a signal to the process group. */
   void signal(int signal);
 
+  /** Sends a signal to the process alone, not its group. */
+  default void signalProcess(int signal) {
+    throw new UnsupportedOperationException("signalProcess");
+  }
+
   /**
    * Waits for the process to end. Before it returns, all output has been written to (and flushed
    * on) the streams given to {@code exec}.

@@ -1,7 +1,9 @@
 package dev.linux.vm;
 
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A connection to vminitd, the agent that is PID 1 in the guest. Only one connection per VM can be
@@ -24,6 +26,61 @@ public interface GuestAgent extends AutoCloseable {
    * unmount and power off.
    */
   void shutdown(Duration grace) throws AgentException;
+
+  /** Every process in the guest except kernel threads. */
+  default List<GuestProcess> listProcesses() throws AgentException {
+    throw new UnsupportedOperationException("listProcesses");
+  }
+
+  /**
+   * Creates the user account in the environment unless a user of that name exists (then nothing
+   * changes): passwd, group, shadow entries, home directory from {@code /etc/skel}, passwordless
+   * sudo when asked and sudo is installed. A uid taken by another name fails with
+   * FAILED_PRECONDITION.
+   */
+  default GuestUser ensureUser(NewUser user) throws AgentException {
+    throw new UnsupportedOperationException("ensureUser");
+  }
+
+  /** What the agent found in the environment at boot (wsl.conf settings, generated files). */
+  default EnvironmentInfo describeEnvironment() throws AgentException {
+    throw new UnsupportedOperationException("describeEnvironment");
+  }
+
+  /**
+   * Metadata of {@code path} (absolute, in the environment); {@code followLinks=false} describes
+   * a symbolic link itself. A missing file fails with NOT_FOUND.
+   */
+  default FileStat stat(String path, boolean followLinks) throws AgentException {
+    throw new UnsupportedOperationException("stat");
+  }
+
+  /**
+   * Writes {@code source} to the regular file {@code path} in the environment (its directory must
+   * exist), with the given permission bits and owner; the file appears atomically once complete.
+   *
+   * @return the number of bytes written
+   */
+  default long copyIn(InputStream source, String path, int mode, int uid, int gid)
+      throws AgentException {
+    throw new UnsupportedOperationException("copyIn");
+  }
+
+  /** Reads the regular file {@code path} of the environment into {@code target}. */
+  default FileStat copyOut(String path, OutputStream target) throws AgentException {
+    throw new UnsupportedOperationException("copyOut");
+  }
+
+  /**
+   * Writes the environment's root file system as a tar stream (PAX) to {@code target}: other file
+   * systems mounted in it (proc, sys, dev, run, tmp, shares) are left out, their mount points kept
+   * as empty directories.
+   *
+   * @return the number of bytes written
+   */
+  default long exportRoot(OutputStream target) throws AgentException {
+    throw new UnsupportedOperationException("exportRoot");
+  }
 
   @Override
   void close();

@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param tty run on a pty (stdout carries the merged terminal output) instead of pipes
  * @param rows initial terminal rows (tty only)
  * @param cols initial terminal columns (tty only)
+ * @param user run as this user instead of uid/gid/groups: {@code NAME}, {@code NAME:GROUP},
+ *     {@code UID} or {@code UID:GID}, resolved in the environment's {@code /etc/passwd} and {@code
+ *     /etc/group}; a named user gets its supplementary groups and HOME, SHELL, USER and LOGNAME
+ *     (unless {@code env} sets them), and an empty {@code cwd} means its home. Empty: use uid/gid.
  */
 public record ProcessSpec(
     List<String> args,
@@ -25,7 +29,8 @@ public record ProcessSpec(
     List<Integer> groups,
     boolean tty,
     int rows,
-    int cols) {
+    int cols,
+    String user) {
 
   public ProcessSpec {
     args = List.copyOf(Objects.requireNonNull(args, "args"));
@@ -41,10 +46,35 @@ public record ProcessSpec(
     if (rows < 0 || cols < 0) {
       throw new IllegalArgumentException("rows and cols must not be negative");
     }
+    user = Objects.requireNonNullElse(user, "");
+  }
+
+  /** The spec without a user name: the process runs as {@code uid}/{@code gid}/{@code groups}. */
+  public ProcessSpec(
+      List<String> args,
+      List<String> env,
+      String cwd,
+      int uid,
+      int gid,
+      List<Integer> groups,
+      boolean tty,
+      int rows,
+      int cols) {
+    this(args, env, cwd, uid, gid, groups, tty, rows, cols, "");
+  }
+
+  /** This spec run as {@code user} (see {@link #user()}). */
+  public ProcessSpec withUser(String user) {
+    return new ProcessSpec(args, env, cwd, uid, gid, groups, tty, rows, cols, user);
+  }
+
+  /** This spec on a pty of the given size (0 keeps the agent's default of 24x80). */
+  public ProcessSpec withTty(int rows, int cols) {
+    return new ProcessSpec(args, env, cwd, uid, gid, groups, true, rows, cols, user);
   }
 
   /** A process run as root with pipes, no environment and the default directory. */
   public static ProcessSpec of(String... args) {
-    return new ProcessSpec(List.of(args), List.of(), "", 0, 0, List.of(), false, 0, 0);
+    return new ProcessSpec(List.of(args), List.of(), "", 0, 0, List.of(), false, 0, 0, "");
   }
 }

@@ -21,6 +21,7 @@ final class Ext4Format {
   static final int INCOMPAT_FILETYPE = 0x2;
   static final int INCOMPAT_EXTENTS = 0x40;
   static final int INCOMPAT_64BIT = 0x80;
+  static final int INCOMPAT_META_BG = 0x10;
   static final int INCOMPAT_FLEX_BG = 0x200;
 
   static final int RO_COMPAT_SPARSE_SUPER = 0x1;
@@ -31,6 +32,7 @@ final class Ext4Format {
   static final int RO_COMPAT_METADATA_CSUM = 0x400;
 
   static final int INODE_FLAG_EXTENTS = 0x80000;
+  static final int INODE_FLAG_INDEX = 0x1000;
   static final int EXTRA_ISIZE = 32;
 
   static final int S_IFIFO = 0010000;

@@ -17,9 +17,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * A small read-only view of an EXT4 image: the superblock, group descriptors, inodes, linear
- * directories and extent-mapped content. It exists to verify what {@link Ext4Writer} wrote and
- * understands exactly the features the writer uses.
+ * A small read-only view of an EXT4 image: the superblock, group descriptors (meta_bg included),
+ * inodes, linear and hashed directories, extent-mapped content and extended attributes. It
+ * exists to verify what {@link Ext4Writer} wrote, understands exactly the features the writer
+ * uses, and checks every metadata_csum checksum it passes (an {@link IOException} on mismatch).
  */
 public final class Ext4Reader implements AutoCloseable {
 
@@ -64,6 +65,9 @@ public final class Ext4Reader implements AutoCloseable {
   private final FileChannel channel;
   private final Superblock superblock;
   private final List<GroupDescriptor> groups;
+  private final boolean checksummed;
+  private final Checksums checksums;
+  private final DirectoryHash directoryHash;
 
   private Ext4Reader(FileChannel channel) throws IOException {
     this.channel = channel;
@@ -91,12 +95,33 @@ public final class Ext4Reader implements AutoCloseable {
         sb.getInt(0x5C), incompat, sb.getInt(0x64),
         new String(label, 0, labelLength, StandardCharsets.UTF_8),
         new UUID(u.getLong(), u.getLong()), sb.getInt(0xE0), sb.get(0x174));
+    this.checksummed = (superblock.featureRoCompat() & RO_COMPAT_METADATA_CSUM) != 0;
+    this.checksums = new Checksums(superblock.uuid());
+    if (checksummed && sb.getInt(0x3FC) != Checksums.superblock(sb)) {
+      throw new IOException("superblock checksum mismatch");
+    }
+    int[] seed = new int[4];
+    for (int i = 0; i < 4; i++) {
+      seed[i] = sb.getInt(0xEC + 4 * i);
+    }
+    int hashVersion = sb.get(0xFC) & 0xFF;
+    this.directoryHash = hashVersion == DirectoryHash.HALF_MD4 || hashVersion == DirectoryHash.TEA
+        ? new DirectoryHash(hashVersion, seed, (sb.getInt(0x160) & 0x2) != 0)
+        : null;
+    int firstMetaBg = (incompat & INCOMPAT_META_BG) != 0 ? sb.getInt(0x104) : Integer.MAX_VALUE;
     List<GroupDescriptor> list = new ArrayList<>();
     int descSize = superblock.descriptorSize();
-    ByteBuffer gdt = read(blockSize, superblock.groupCount() * descSize);
+    int perBlock = blockSize / descSize;
+    ByteBuffer gdt = null;
     for (int g = 0; g < superblock.groupCount(); g++) {
-      int o = g * descSize;
+      if (g % perBlock == 0) {
+        gdt = read(descriptorBlock(g / perBlock, firstMetaBg) * blockSize, blockSize);
+      }
+      int o = (g % perBlock) * descSize;
       boolean wide = descSize >= 64;
+      if (checksummed && u16(gdt, o + 0x1E) != checksums.groupDescriptor(g, gdt, o, descSize)) {
+        throw new IOException("group descriptor " + g + " checksum mismatch");
+      }
       list.add(new GroupDescriptor(
           u32(gdt, o) | (wide ? u32(gdt, o + 0x20) << 32 : 0),
           u32(gdt, o + 4) | (wide ? u32(gdt, o + 0x24) << 32 : 0),
@@ -105,8 +130,41 @@ public final class Ext4Reader implements AutoCloseable {
           u16(gdt, o + 0x0E) | (wide ? u16(gdt, o + 0x2E) << 16 : 0),
           u16(gdt, o + 0x10) | (wide ? u16(gdt, o + 0x30) << 16 : 0),
           u16(gdt, o + 0x12)));
+      if (checksummed) {
+        verifyBitmaps(g, list.get(g), gdt, o, wide);
+      }
     }
     this.groups = List.copyOf(list);
+  }
+
+  /** Where the {@code index}-th block of group descriptors lives (meta_bg moves later ones). */
+  private long descriptorBlock(int index, int firstMetaBg) {
+    long first = superblock.blockSize() == 1024 ? 1 : 0;
+    if (index < firstMetaBg) {
+      return first + 1 + index;
+    }
+    long group = (long) index * (superblock.blockSize() / superblock.descriptorSize());
+    return group * superblock.blocksPerGroup() + first + (Layout.hasSuperblockCopy((int) group) ? 1 : 0);
+  }
+
+  private void verifyBitmaps(int g, GroupDescriptor d, ByteBuffer gdt, int o, boolean wide)
+      throws IOException {
+    if ((d.flags() & MetadataEncoder.BG_BLOCK_UNINIT) == 0) {
+      byte[] bits = read(d.blockBitmap() * superblock.blockSize(), superblock.blockSize()).array();
+      long expected = u16(gdt, o + 0x18) | (wide ? (long) u16(gdt, o + 0x38) << 16 : 0);
+      int bytes = superblock.blocksPerGroup() / 8;
+      if ((checksums.bitmap(bits, bytes) & (wide ? 0xFFFF_FFFFL : 0xFFFF)) != expected) {
+        throw new IOException("block bitmap checksum mismatch in group " + g);
+      }
+    }
+    if ((d.flags() & MetadataEncoder.BG_INODE_UNINIT) == 0) {
+      byte[] bits = read(d.inodeBitmap() * superblock.blockSize(), superblock.blockSize()).array();
+      long expected = u16(gdt, o + 0x1A) | (wide ? (long) u16(gdt, o + 0x3A) << 16 : 0);
+      int bytes = superblock.inodesPerGroup() / 8;
+      if ((checksums.bitmap(bits, bytes) & (wide ? 0xFFFF_FFFFL : 0xFFFF)) != expected) {
+        throw new IOException("inode bitmap checksum mismatch in group " + g);
+      }
+    }
   }
 
   public static Ext4Reader open(Path image) throws IOException {
@@ -137,13 +195,7 @@ public final class Ext4Reader implements AutoCloseable {
       if (current.type() != FileType.DIRECTORY) {
         return Optional.empty();
       }
-      DirEntry found = null;
-      for (DirEntry entry : list(current)) {
-        if (entry.name().equals(name)) {
-          found = entry;
-          break;
-        }
-      }
+      DirEntry found = find(current, name);
       if (found == null) {
         return Optional.empty();
       }
@@ -212,36 +264,209 @@ public final class Ext4Reader implements AutoCloseable {
     int index = (number - 1) % superblock.inodesPerGroup();
     long position = groups.get(group).inodeTable() * superblock.blockSize()
         + (long) index * superblock.inodeSize();
-    return read(position, superblock.inodeSize());
+    ByteBuffer b = read(position, superblock.inodeSize());
+    if (checksummed && u16(b, 0) != 0) {
+      int crc = checksums.inode(number, b, 0, superblock.inodeSize());
+      boolean hasHigh = superblock.inodeSize() > 128 && u16(b, 0x80) >= 4;
+      int stored = u16(b, 0x7C) | (hasHigh ? u16(b, 0x82) << 16 : 0);
+      if (stored != (hasHigh ? crc : crc & 0xFFFF)) {
+        throw new IOException("inode " + number + " checksum mismatch");
+      }
+    }
+    return b;
   }
 
   public List<DirEntry> list(String path) throws IOException {
     return list(require(path));
   }
 
+  /** All entries of a directory in on-disk order (for a hashed directory: leaf by leaf). */
   public List<DirEntry> list(Inode dir) throws IOException {
     if (dir.type() != FileType.DIRECTORY) {
       throw new IOException("not a directory: inode " + dir.number());
     }
-    ByteBuffer content = ByteBuffer.wrap(readContent(dir)).order(ByteOrder.LITTLE_ENDIAN);
+    int blockSize = superblock.blockSize();
+    byte[] content = readContent(dir);
+    boolean indexed = (dir.flags() & INODE_FLAG_INDEX) != 0;
+    int seed = inodeSeed(dir.number(), rawInode(dir.number()));
     List<DirEntry> entries = new ArrayList<>();
-    int position = 0;
-    while (position + 8 <= content.limit()) {
-      int ino = content.getInt(position);
-      int recordLength = u16(content, position + 4);
-      int nameLength = content.get(position + 6) & 0xFF;
-      if (recordLength < 8) {
+    for (int start = 0; start < content.length; start += blockSize) {
+      ByteBuffer block = ByteBuffer.wrap(content, start, blockSize).slice().order(ByteOrder.LITTLE_ENDIAN);
+      if (indexed && start == 0) {
+        verifyIndexBlock(block, 0x18 + (block.get(0x1D) & 0xFF), seed, dir, 0);
+        entries.addAll(parseEntries(block, 0, 24, dir)); // "." and ".."
+      } else if (indexed && block.getInt(0) == 0 && u16(block, 4) == blockSize) {
+        verifyIndexBlock(block, 8, seed, dir, start / blockSize);
+      } else {
+        entries.addAll(leafEntries(block, seed, dir, start / blockSize));
+      }
+    }
+    return entries;
+  }
+
+  /** Finds one name, through the hash index when the directory has one. */
+  private DirEntry find(Inode dir, String name) throws IOException {
+    if ((dir.flags() & INODE_FLAG_INDEX) == 0 || directoryHash == null) {
+      for (DirEntry entry : list(dir)) {
+        if (entry.name().equals(name)) {
+          return entry;
+        }
+      }
+      return null;
+    }
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    int hash = directoryHash.hash(bytes);
+    List<Extent> extents = extents(dir);
+    int seed = inodeSeed(dir.number(), rawInode(dir.number()));
+    ByteBuffer node = directoryBlock(extents, 0);
+    int levels = node.get(0x1E) & 0xFF;
+    int countOffset = 0x18 + (node.get(0x1D) & 0xFF);
+    verifyIndexBlock(node, countOffset, seed, dir, 0);
+    for (int level = 0; ; level++) {
+      int count = u16(node, countOffset + 2);
+      int chosen = 0;
+      for (int i = 1; i < count; i++) {
+        if (Integer.compareUnsigned(node.getInt(countOffset + i * 8) & ~1, hash) <= 0) {
+          chosen = i;
+        }
+      }
+      long child = u32(node, countOffset + chosen * 8 + 4);
+      if (level == levels) {
+        // the leaf, and following leaves while a hash collision continues into them
+        for (int i = chosen; i < count; i++) {
+          if (i > chosen && (node.getInt(countOffset + i * 8) & ~1) != hash) {
+            break;
+          }
+          long leaf = u32(node, countOffset + i * 8 + 4);
+          for (DirEntry e : leafEntries(directoryBlock(extents, leaf), seed, dir, leaf)) {
+            if (e.name().equals(name)) {
+              return e;
+            }
+          }
+        }
+        return null;
+      }
+      node = directoryBlock(extents, child);
+      countOffset = 8;
+      verifyIndexBlock(node, countOffset, seed, dir, child);
+    }
+  }
+
+  private ByteBuffer directoryBlock(List<Extent> extents, long logical) throws IOException {
+    for (Extent e : extents) {
+      if (logical >= e.logical() && logical < e.logical() + e.length()) {
+        return read((e.physical() + logical - e.logical()) * superblock.blockSize(), superblock.blockSize());
+      }
+    }
+    throw new IOException("directory block " + logical + " is not mapped");
+  }
+
+  private void verifyIndexBlock(ByteBuffer block, int countOffset, int seed, Inode dir, long logical)
+      throws IOException {
+    if (!checksummed) {
+      return;
+    }
+    int limit = u16(block, countOffset);
+    int count = u16(block, countOffset + 2);
+    int tail = countOffset + limit * 8;
+    if (count > limit || tail + Checksums.DX_TAIL_SIZE > superblock.blockSize()
+        || block.getInt(tail + 4) != Checksums.dxNode(seed, block, countOffset, count, tail)) {
+      throw new IOException("htree block " + logical + " of directory inode " + dir.number()
+          + ": checksum mismatch");
+    }
+  }
+
+  private List<DirEntry> leafEntries(ByteBuffer block, int seed, Inode dir, long logical) throws IOException {
+    int end = superblock.blockSize();
+    if (checksummed) {
+      end -= Checksums.DIR_TAIL_SIZE;
+      if (u16(block, end + 4) != Checksums.DIR_TAIL_SIZE || (block.get(end + 7) & 0xFF) != 0xDE
+          || block.getInt(end + 8) != Checksums.directoryLeaf(seed, block, superblock.blockSize())) {
+        throw new IOException("directory block " + logical + " of inode " + dir.number()
+            + ": checksum mismatch");
+      }
+    }
+    return parseEntries(block, 0, end, dir);
+  }
+
+  private static List<DirEntry> parseEntries(ByteBuffer block, int from, int to, Inode dir)
+      throws IOException {
+    List<DirEntry> entries = new ArrayList<>();
+    int position = from;
+    while (position + 8 <= to) {
+      int ino = block.getInt(position);
+      int recordLength = u16(block, position + 4);
+      int nameLength = block.get(position + 6) & 0xFF;
+      if (recordLength < 8 || position + recordLength > block.limit()) {
         throw new IOException("corrupt directory entry in inode " + dir.number());
       }
       if (ino != 0) {
         byte[] name = new byte[nameLength];
-        content.get(position + 8, name);
+        block.get(position + 8, name);
         entries.add(new DirEntry(new String(name, StandardCharsets.UTF_8), ino,
-            content.get(position + 7) & 0xFF));
+            block.get(position + 7) & 0xFF));
       }
       position += recordLength;
     }
     return entries;
+  }
+
+  /** Extended attributes by full name, from the inode and its xattr block; ACLs in xattr form. */
+  public java.util.Map<String, byte[]> xattrs(Inode inode) throws IOException {
+    java.util.Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    ByteBuffer raw = rawInode(inode.number());
+    int extra = superblock.inodeSize() > 128 ? u16(raw, 0x80) : 0;
+    int start = 128 + extra;
+    if (extra > 0 && start + 4 <= superblock.inodeSize() && raw.getInt(start) == Xattrs.MAGIC) {
+      ByteBuffer area = raw.slice(start + 4, superblock.inodeSize() - start - 4).order(ByteOrder.LITTLE_ENDIAN);
+      parseXattrs(area, 0, out, inode);
+    }
+    long block = u32(raw, 0x68) | (long) u16(raw, 0x76) << 32;
+    if (block != 0) {
+      ByteBuffer b = read(block * superblock.blockSize(), superblock.blockSize());
+      if (b.getInt(0) != Xattrs.MAGIC || b.getInt(8) != 1) {
+        throw new IOException("bad xattr block " + block + " of inode " + inode.number());
+      }
+      if (checksummed && b.getInt(16) != checksums.xattrBlock(block, b, superblock.blockSize())) {
+        throw new IOException("xattr block " + block + ": checksum mismatch");
+      }
+      parseXattrs(b, Xattrs.BLOCK_HEADER, out, inode);
+    }
+    return out;
+  }
+
+  /** The reference count of the xattr block of an inode, 0 if it has none. */
+  public int xattrBlockRefcount(Inode inode) throws IOException {
+    ByteBuffer raw = rawInode(inode.number());
+    long block = u32(raw, 0x68) | (long) u16(raw, 0x76) << 32;
+    return block == 0 ? 0 : read(block * superblock.blockSize(), 8).getInt(4);
+  }
+
+  private static void parseXattrs(ByteBuffer area, int first, java.util.Map<String, byte[]> out, Inode inode)
+      throws IOException {
+    int position = first;
+    while (position + 4 <= area.limit() && area.getInt(position) != 0) {
+      if (position + Xattrs.ENTRY_HEADER > area.limit()) {
+        throw new IOException("xattr entry overruns its area in inode " + inode.number());
+      }
+      int nameLength = area.get(position) & 0xFF;
+      int index = area.get(position + 1) & 0xFF;
+      int valueOffset = u16(area, position + 2);
+      int valueSize = area.getInt(position + 8);
+      byte[] name = new byte[nameLength];
+      area.get(position + Xattrs.ENTRY_HEADER, name);
+      if (valueSize < 0 || valueOffset + valueSize > area.limit()) {
+        throw new IOException("xattr value out of bounds in inode " + inode.number());
+      }
+      byte[] value = new byte[valueSize];
+      area.get(valueOffset, value);
+      int hash = area.getInt(position + 12);
+      if (hash != 0 && hash != Xattrs.entryHash(name, value)) {
+        throw new IOException("xattr entry hash mismatch in inode " + inode.number());
+      }
+      out.put(Xattrs.decodeName(index, name), Xattrs.decodeValue(index, value));
+      position += (Xattrs.ENTRY_HEADER + nameLength + 3) & ~3;
+    }
   }
 
   /** The whole content of a file, with holes read as zeros. */
@@ -268,13 +493,18 @@ public final class Ext4Reader implements AutoCloseable {
     if ((inode.flags() & INODE_FLAG_EXTENTS) == 0) {
       throw new IOException("inode " + inode.number() + " is not extent-mapped");
     }
-    ByteBuffer root = rawInode(inode.number()).slice(0x28, 60).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer raw = rawInode(inode.number());
+    ByteBuffer root = raw.slice(0x28, 60).order(ByteOrder.LITTLE_ENDIAN);
     List<Extent> out = new ArrayList<>();
-    collect(root, out, 0);
+    collect(root, out, 0, inodeSeed(inode.number(), raw));
     return out;
   }
 
-  private void collect(ByteBuffer node, List<Extent> out, int level) throws IOException {
+  private int inodeSeed(int number, ByteBuffer raw) {
+    return checksums.inodeSeed(number, raw.getInt(0x64));
+  }
+
+  private void collect(ByteBuffer node, List<Extent> out, int level, int seed) throws IOException {
     if (u16(node, 0) != EXTENT_MAGIC || level > 5) {
       throw new IOException("bad extent node");
     }
@@ -288,7 +518,12 @@ public final class Ext4Reader implements AutoCloseable {
             length > 32768 ? length - 32768 : length));
       } else {
         long child = u32(node, o + 4) | (long) u16(node, o + 8) << 32;
-        collect(read(child * superblock.blockSize(), superblock.blockSize()), out, level + 1);
+        ByteBuffer block = read(child * superblock.blockSize(), superblock.blockSize());
+        int tail = 12 + u16(block, 4) * 12;
+        if (checksummed && block.getInt(tail) != Checksums.extentBlock(seed, block, tail)) {
+          throw new IOException("extent block " + child + " checksum mismatch");
+        }
+        collect(block, out, level + 1, seed);
       }
     }
   }

@@ -38,13 +38,16 @@ import java.util.Objects;
  * superblocks and the journal, then syncs. The primary superblock is written last, so an image
  * whose writing failed part-way is never mistaken for a valid filesystem.
  *
- * <p>Extended attributes in {@link FileMeta#xattrs()} are accepted and not yet stored.
+ * <p>Extended attributes in {@link FileMeta#xattrs()} are stored in the inode where they fit and
+ * otherwise in one xattr block, shared by every inode with the same attributes. All metadata
+ * carries metadata_csum checksums.
  */
 public final class Ext4Writer implements FileTreeSink, AutoCloseable {
   private static final int BLOCK = Layout.BLOCK_SIZE;
   private static final int CHUNK_BLOCKS = 256;
   private static final byte[] ZERO_BLOCK = new byte[BLOCK];
   private static final long MAX_FILE_BLOCKS = 1L << 32;
+  private static final XattrEncoder.Encoded NO_XATTRS = new XattrEncoder.Encoded(null, null);
 
   private final Ext4Options options;
   private final RandomAccessFile file;
@@ -56,6 +59,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
   private final int journalBlocks;
   private final byte[] chunk = new byte[CHUNK_BLOCKS * BLOCK];
   private final Checksums checksums;
+  private final DirectoryHash directoryHash;
   private boolean failed;
   private boolean closed;
 
@@ -68,6 +72,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     this.tree = new FileTree(options.createdAt());
     this.journalBlocks = journalBlocks;
     this.checksums = new Checksums(options.uuid());
+    this.directoryHash = MetadataEncoder.directoryHash(options.uuid());
   }
 
   /** Creates (or truncates) {@code path} as a sparse file of the filesystem's size. */
@@ -115,6 +120,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
   public void directory(String path, FileMeta meta) throws IOException {
     ensureOpen();
     Objects.requireNonNull(meta, "meta");
+    XattrEncoder.encode(meta.xattrs(), path);
     tree.directory(path, meta);
   }
 
@@ -124,6 +130,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     ensureOpen();
     Objects.requireNonNull(meta, "meta");
     FileTree.requireNotRoot(path);
+    XattrEncoder.encode(meta.xattrs(), path);
     long totalBlocks = (size + BLOCK - 1) / BLOCK;
     if (size < 0 || totalBlocks > MAX_FILE_BLOCKS) {
       throw new IllegalArgumentException("file size out of range: " + size + " for " + path);
@@ -187,6 +194,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     if (bytes.length == 0 || bytes.length >= BLOCK || target.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("symlink target must be 1 to 4095 bytes without NUL: " + path);
     }
+    XattrEncoder.encode(meta.xattrs(), path);
     tree.put(path, new Symlink(meta, bytes));
   }
 
@@ -205,6 +213,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     if (major < 0 || major > 0xFFF || minor < 0 || minor > 0xFFFFF) {
       throw new IllegalArgumentException("device number out of range: " + major + ":" + minor);
     }
+    XattrEncoder.encode(meta.xattrs(), path);
     tree.put(path, new Special(meta, type, major, minor));
   }
 
@@ -271,6 +280,21 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     private ByteBuffer table;
     private int tableGroup = -1;
     private long freeBlockTotal;
+    private final SharedXattrBlocks xattrBlocks = new SharedXattrBlocks(checksums,
+        new SharedXattrBlocks.Allocator() {
+          @Override
+          public long allocate() throws IOException {
+            return allocateBlock();
+          }
+
+          @Override
+          public void write(long block, ByteBuffer content) throws IOException {
+            writeBlock(block, content);
+          }
+        });
+    /** The attributes of the inode being written. */
+    private XattrEncoder.Encoded xattrs = NO_XATTRS;
+    private long xattrBlock;
 
     void run() throws IOException {
       Directory root = tree.root();
@@ -298,6 +322,7 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
         writeNode(inodes.get(i), Layout.FIRST_INO + i);
       }
       flushTable();
+      xattrBlocks.finish(channel);
       long freeInodes = writeBitmaps();
       channel.force(true);
       writeSuperblocks(journalRoot, freeInodes);
@@ -352,19 +377,35 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
 
     private void writeNode(Node node, int ino) throws IOException {
       FileMeta meta = node.meta;
+      xattrs = XattrEncoder.encode(meta.xattrs(), "inode " + ino);
+      xattrBlock = xattrs.block() == null ? 0 : xattrBlocks.blockFor(xattrs.block());
       int perm = meta.permissions();
       switch (node) {
         case Directory dir -> {
-          DirectoryEncoder encoder = new DirectoryEncoder(checksums.inodeSeed(ino, 0));
-          encoder.add(new byte[] {'.'}, ino, FT_DIR);
-          encoder.add(new byte[] {'.', '.'}, parentOf(dir, ino), FT_DIR);
+          int seed = checksums.inodeSeed(ino, 0);
+          int parent = parentOf(dir, ino);
+          List<HashTreeEncoder.Entry> entries = new ArrayList<>(dir.children.size());
           for (var entry : dir.children.entrySet()) {
-            encoder.add(entry.getKey().getBytes(StandardCharsets.UTF_8), entry.getValue().ino,
-                fileType(entry.getValue()));
+            entries.add(new HashTreeEncoder.Entry(entry.getKey().getBytes(StandardCharsets.UTF_8),
+                entry.getValue().ino, fileType(entry.getValue())));
           }
-          byte[] blocks = encoder.finish(ino == Layout.FIRST_INO ? 4 : 1);
+          byte[] blocks;
+          int flags = INODE_FLAG_EXTENTS;
+          if (HashTreeEncoder.fitsOneBlock(entries)) {
+            DirectoryEncoder encoder = new DirectoryEncoder(seed);
+            encoder.add(new byte[] {'.'}, ino, FT_DIR);
+            encoder.add(new byte[] {'.', '.'}, parent, FT_DIR);
+            for (HashTreeEncoder.Entry e : entries) {
+              encoder.add(e.name(), e.ino(), e.fileType());
+            }
+            blocks = encoder.finish(ino == Layout.FIRST_INO ? 4 : 1);
+          } else {
+            blocks = HashTreeEncoder.encode(entries, ino, parent, directoryHash, DirectoryHash.HALF_MD4, seed);
+            flags |= INODE_FLAG_INDEX;
+          }
+          entries = null;
           ExtentList extents = writeData(blocks);
-          writeInode(ino, S_IFDIR | perm, meta, blocks.length, dir.links, extents);
+          writeInode(ino, S_IFDIR | perm, meta, blocks.length, dir.links, extents, flags);
           usedDirs[group(ino)]++;
         }
         case RegularFile file -> writeInode(ino, S_IFREG | perm, meta, file.size, file.links, file.extents);
@@ -433,15 +474,27 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
     /** Encodes an extent-mapped inode; returns its i_block (the extent root). */
     private byte[] writeInode(int ino, int mode, FileMeta meta, long size, int links, ExtentList extents)
         throws IOException {
+      return writeInode(ino, mode, meta, size, links, extents, INODE_FLAG_EXTENTS);
+    }
+
+    private byte[] writeInode(int ino, int mode, FileMeta meta, long size, int links, ExtentList extents,
+        int flags) throws IOException {
       ExtentTree.Encoded tree = ExtentTree.encode(extents, this, checksums.inodeSeed(ino, 0));
       markExtents(extents);
       long blocks = extents.mappedBlocks() + tree.treeBlocks().length;
-      inode(ino, mode, meta, size, links, blocks * (BLOCK / 512), INODE_FLAG_EXTENTS, tree.root());
+      inode(ino, mode, meta, size, links, blocks * (BLOCK / 512), flags, tree.root());
       return tree.root();
     }
 
     private void inode(int ino, int mode, FileMeta meta, long size, int links, long blocks512,
         int flags, byte[] iBlock) throws IOException {
+      XattrEncoder.Encoded attrs = xattrs;
+      long attrBlock = xattrBlock;
+      xattrs = NO_XATTRS;
+      xattrBlock = 0;
+      if (attrBlock != 0) {
+        blocks512 += BLOCK / 512;
+      }
       int g = group(ino);
       if (g != tableGroup) {
         flushTable();
@@ -449,8 +502,14 @@ public final class Ext4Writer implements FileTreeSink, AutoCloseable {
         tableGroup = g;
       }
       int index = (ino - 1) % layout.inodesPerGroup;
-      InodeEncoder.encode(table, index * Layout.INODE_SIZE, mode, meta, options.createdAt(), size,
+      int offset = index * Layout.INODE_SIZE;
+      InodeEncoder.encode(table, offset, mode, meta, options.createdAt(), size,
           links, blocks512, flags, iBlock);
+      if (attrs.inodeArea() != null) {
+        table.put(offset + XattrEncoder.INODE_AREA_OFFSET, attrs.inodeArea());
+      }
+      table.putInt(offset + 0x68, (int) attrBlock);
+      table.putShort(offset + 0x76, (short) (attrBlock >>> 32));
       checksums.sealInode(ino, table, index * Layout.INODE_SIZE, Layout.INODE_SIZE);
     }
 

@@ -85,6 +85,19 @@ final class Layout {
     return (int) (((long) groups * DESC_SIZE + BLOCK_SIZE - 1) / BLOCK_SIZE);
   }
 
+  /**
+   * Where the {@code index}-th block of group descriptors lives: right after the superblock for
+   * the first {@code firstMetaBg} blocks, else (meta_bg) at the start of the first group it
+   * describes, after that group's superblock copy if it has one.
+   */
+  static long descriptorBlock(int index, int firstMetaBg) {
+    if (index < firstMetaBg) {
+      return 1 + index;
+    }
+    long group = (long) index * (BLOCK_SIZE / DESC_SIZE);
+    return group * BLOCKS_PER_GROUP + (hasSuperblockCopy((int) group) ? 1 : 0);
+  }
+
   long totalInodes() {
     return (long) inodesPerGroup * groupCount;
   }

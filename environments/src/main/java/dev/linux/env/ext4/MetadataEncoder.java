@@ -105,7 +105,7 @@ final class MetadataEncoder {
       b.putInt(0xE0, JOURNAL_INO);
     }
     // directory hash seed: derived from the UUID so equal options give equal images
-    b.put(0xEC, uuidBytes(UUID.nameUUIDFromBytes(uuidBytes(options.uuid()))));
+    b.put(0xEC, hashSeed(options.uuid()));
     b.put(0xFC, (byte) 1); // half_md4
     b.putShort(0xFE, (short) Layout.DESC_SIZE);
     b.putInt(0x100, 0x000C); // default mount options: user_xattr, acl
@@ -144,6 +144,18 @@ final class MetadataEncoder {
     b.put(0x30, uuidBytes(uuid));
     b.putInt(0x40, 1); // one user: this filesystem
     return b.array();
+  }
+
+  /** s_hash_seed: derived from the UUID so equal options give equal images. */
+  static byte[] hashSeed(UUID uuid) {
+    return uuidBytes(UUID.nameUUIDFromBytes(uuidBytes(uuid)));
+  }
+
+  /** The directory hash this filesystem uses: half-MD4 over signed chars, seeded per filesystem. */
+  static DirectoryHash directoryHash(UUID uuid) {
+    ByteBuffer seed = ByteBuffer.wrap(hashSeed(uuid)).order(ByteOrder.LITTLE_ENDIAN);
+    return new DirectoryHash(DirectoryHash.HALF_MD4,
+        new int[] {seed.getInt(), seed.getInt(), seed.getInt(), seed.getInt()}, false);
   }
 
   static byte[] uuidBytes(UUID uuid) {

@@ -86,8 +86,9 @@ class Ext4WriterIT {
     Path img = image(Ext4Options.ofSize(64 * MIB).withLabel("empty"), w -> {});
     assertClean(img);
     String header = run("dumpe2fs", "-h", img.toString()).output();
-    for (String feature : List.of("has_journal", "ext_attr", "filetype", "extent", "64bit",
-        "flex_bg", "sparse_super", "large_file", "huge_file", "dir_nlink", "extra_isize")) {
+    for (String feature : List.of("has_journal", "ext_attr", "dir_index", "filetype", "extent",
+        "64bit", "flex_bg", "sparse_super", "large_file", "huge_file", "dir_nlink", "extra_isize",
+        "metadata_csum")) {
       assertTrue(header.matches("(?s).*Filesystem features:[^\\n]*\\b" + feature + "\\b.*"),
           feature + " missing in\n" + header);
     }
@@ -96,6 +97,8 @@ class Ext4WriterIT {
     assertTrue(header.contains("Total journal blocks:     1024"), header);
     assertTrue(header.contains("Journal start:            0"), header);
     assertTrue(header.contains("Filesystem state:         clean"), header);
+    assertTrue(header.contains("Checksum type:            crc32c"), header);
+    assertTrue(header.contains("Default directory hash:   half_md4"), header);
   }
 
   @Test

@@ -266,9 +266,18 @@ class Ext4WriterTest {
     try (Ext4Reader r = Ext4Reader.open(img)) {
       List<DirEntry> entries = r.list("/big");
       assertEquals(10_002, entries.size());
-      assertEquals("entry-with-a-longish-name-9999", entries.get(10_001).name());
-      assertEquals("1234", text(r, "/big/entry-with-a-longish-name-1234"));
-      assertTrue(r.require("/big").size() > 40 * 4096L);
+      assertEquals(java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "entry-with-a-longish-name-" + i)
+          .collect(java.util.stream.Collectors.toSet()),
+          entries.stream().skip(2).map(DirEntry::name).collect(java.util.stream.Collectors.toSet()));
+      Inode big = r.require("/big");
+      assertEquals(Ext4Format.INODE_FLAG_INDEX, big.flags() & Ext4Format.INODE_FLAG_INDEX, "hashed");
+      for (int i = 0; i < 10_000; i += 97) {
+        // lookups go through the hash index
+        assertEquals(Integer.toString(i), text(r, "/big/entry-with-a-longish-name-" + i));
+      }
+      assertTrue(r.lookup("/big/entry-with-a-longish-name-10000").isEmpty());
+      assertTrue(big.size() > 40 * 4096L);
+      assertEquals(0, r.require("/").flags() & Ext4Format.INODE_FLAG_INDEX, "small directories stay linear");
     }
   }
 

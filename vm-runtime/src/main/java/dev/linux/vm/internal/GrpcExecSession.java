@@ -144,6 +144,11 @@ final class GrpcExecSession implements ExecSession, ClientResponseObserver<ExecR
   }
 
   @Override
+  public void signalProcess(int signal) {
+    send(ExecRequest.newBuilder().setSignalProcess(signal).build());
+  }
+
+  @Override
   public int waitFor() throws InterruptedException, AgentException {
     try {
       return exited.get();

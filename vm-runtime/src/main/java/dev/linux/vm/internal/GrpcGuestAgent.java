@@ -1,21 +1,45 @@
 package dev.linux.vm.internal;
 
+import dev.linux.guest.proto.CopyInHeader;
+import dev.linux.guest.proto.CopyOutRequest;
+import dev.linux.guest.proto.CopyOutResponse;
+import dev.linux.guest.proto.DescribeEnvironmentRequest;
+import dev.linux.guest.proto.DescribeEnvironmentResponse;
+import dev.linux.guest.proto.EnsureUserRequest;
+import dev.linux.guest.proto.EnsureUserResponse;
+import dev.linux.guest.proto.ExportRootRequest;
+import dev.linux.guest.proto.ExportRootResponse;
+import dev.linux.guest.proto.FileInfo;
 import dev.linux.guest.proto.GuestAgentGrpc;
+import dev.linux.guest.proto.ListProcessesRequest;
+import dev.linux.guest.proto.StatRequest;
 import dev.linux.guest.proto.PingRequest;
 import dev.linux.guest.proto.PingResponse;
 import dev.linux.guest.proto.ShutdownRequest;
 import dev.linux.guest.proto.WindowSize;
 import dev.linux.vm.AgentException;
 import dev.linux.vm.AgentInfo;
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.ExecSession;
+import dev.linux.vm.FileStat;
 import dev.linux.vm.GuestAgent;
+import dev.linux.vm.GuestProcess;
+import dev.linux.vm.GuestUser;
+import dev.linux.vm.NewUser;
 import dev.linux.vm.ProcessSpec;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -91,7 +115,12 @@ public final class GrpcGuestAgent implements GuestAgent {
           Duration.ofNanos(r.getUptimeNanos()),
           Duration.ofNanos(r.getReadyNanos()),
           r.getEnvironmentReady(),
-          r.getKernelRelease());
+          r.getKernelRelease(),
+          r.getAgentHeapInuseBytes(),
+          r.getAgentSysBytes(),
+          r.getAgentGoroutines(),
+          r.getAgentMemoryLimitBytes(),
+          r.getAgentProcesses());
     } catch (StatusRuntimeException e) {
       throw AgentErrors.map(e);
     }
@@ -125,6 +154,132 @@ public final class GrpcGuestAgent implements GuestAgent {
     }
   }
 
+  /** Deadline of the short calls (process list, user creation, stat). */
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+
+  private GuestAgentGrpc.GuestAgentBlockingStub quick() {
+    return blocking.withWaitForReady().withDeadlineAfter(CALL_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public List<GuestProcess> listProcesses() throws AgentException {
+    try {
+      return quick().listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList().stream()
+          .map(p -> new GuestProcess(p.getPid(), p.getPpid(), p.getPgid(), p.getSid(), p.getUid(),
+              p.getState(), p.getArgsList(), p.getExecSession()))
+          .toList();
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public GuestUser ensureUser(NewUser user) throws AgentException {
+    try {
+      EnsureUserResponse r =
+          quick().ensureUser(EnsureUserRequest.newBuilder()
+              .setName(user.name()).setUid(user.uid()).setGid(user.gid())
+              .setShell(user.shell()).setHome(user.home()).setNoSudo(!user.sudo())
+              .setGecos(user.gecos()).build());
+      return new GuestUser(r.getCreated(), r.getUid(), r.getGid(), r.getHome(), r.getShell(), r.getSudo());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public EnvironmentInfo describeEnvironment() throws AgentException {
+    try {
+      DescribeEnvironmentResponse r = quick().describeEnvironment(DescribeEnvironmentRequest.getDefaultInstance());
+      return new EnvironmentInfo(r.getReady(), r.getReason(),
+          r.getDefaultUser().isEmpty() ? Optional.empty() : Optional.of(r.getDefaultUser()),
+          r.getBootCommand(), r.getSystemd(), r.getGeneratedFilesList(), r.getBootCommandStatus());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public FileStat stat(String path, boolean followLinks) throws AgentException {
+    try {
+      return toStat(quick().stat(StatRequest.newBuilder().setPath(path).setNoFollow(!followLinks).build()).getInfo());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public long copyIn(InputStream source, String path, int mode, int uid, int gid) throws AgentException {
+    try {
+      return GrpcCopyIn.run(async, source,
+          CopyInHeader.newBuilder().setPath(path).setMode(mode).setUid(uid).setGid(gid).build());
+    } catch (RuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public FileStat copyOut(String path, OutputStream target) throws AgentException {
+    // A cancellable context, so that a failing target ends the call instead of leaving it open.
+    Context.CancellableContext call = Context.current().withCancellation();
+    Context previous = call.attach();
+    try {
+      Iterator<CopyOutResponse> responses =
+          blocking.withWaitForReady().copyOut(CopyOutRequest.newBuilder().setPath(path).build());
+      FileStat stat = null;
+      while (responses.hasNext()) {
+        CopyOutResponse r = responses.next();
+        switch (r.getKindCase()) {
+          case HEADER -> stat = toStat(r.getHeader());
+          case DATA -> r.getData().writeTo(target);
+          case KIND_NOT_SET -> {}
+        }
+      }
+      target.flush();
+      if (stat == null) {
+        throw new AgentException(AgentException.Code.INTERNAL, "copy out: the guest sent no file header");
+      }
+      return stat;
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    } catch (IOException e) {
+      throw new AgentException(AgentException.Code.INTERNAL, "copy out: writing failed: " + e.getMessage(), e);
+    } finally {
+      call.detach(previous);
+      call.cancel(null);
+    }
+  }
+
+  @Override
+  public long exportRoot(OutputStream target) throws AgentException {
+    Context.CancellableContext call = Context.current().withCancellation();
+    Context previous = call.attach();
+    try {
+      Iterator<ExportRootResponse> responses =
+          blocking.withWaitForReady().exportRoot(ExportRootRequest.getDefaultInstance());
+      long n = 0;
+      while (responses.hasNext()) {
+        var data = responses.next().getData();
+        data.writeTo(target);
+        n += data.size();
+      }
+      target.flush();
+      return n;
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    } catch (IOException e) {
+      throw new AgentException(AgentException.Code.INTERNAL, "export: writing failed: " + e.getMessage(), e);
+    } finally {
+      call.detach(previous);
+      call.cancel(null);
+    }
+  }
+
+  private static FileStat toStat(FileInfo i) {
+    return new FileStat(i.getPath(), i.getMode(), i.getUid(), i.getGid(), i.getSize(),
+        Instant.ofEpochSecond(0, i.getMtimeNanos()), i.getLinkTarget());
+  }
+
   @Override
   public void close() {
     channel.shutdownNow();
@@ -153,6 +308,7 @@ public final class GrpcGuestAgent implements GuestAgent {
             .setGid(spec.gid())
             .setTty(spec.tty());
     spec.groups().forEach(b::addSupplementaryGids);
+    b.setUser(spec.user());
     if (spec.rows() > 0 || spec.cols() > 0) {
       b.setWindow(WindowSize.newBuilder().setRows(spec.rows()).setCols(spec.cols()));
     }
