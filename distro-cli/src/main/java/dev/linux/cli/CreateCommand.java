@@ -27,16 +27,16 @@ final class CreateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "Name: lowercase letters, digits and '-'.")
   String name;
 
-  @Option(names = "--image", paramLabel = "REF", description = "Image to seed the disk from (default: ${DEFAULT-VALUE}).", defaultValue = CreateOptions.DEFAULT_IMAGE_ALIAS)
+  @Option(names = "--image", paramLabel = "REF", description = "Image to seed the disk from (default: defaultImage in linux config, else " + CreateOptions.DEFAULT_IMAGE_ALIAS + ").")
   String image;
 
-  @Option(names = "--disk", paramLabel = "SIZE", description = "Filesystem size; the file is sparse (default: ${DEFAULT-VALUE}).", defaultValue = "16G")
+  @Option(names = "--disk", paramLabel = "SIZE", description = "Filesystem size; the file is sparse (default: disk in linux config, else 16G).")
   String disk;
 
-  @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
-  int cpus;
+  @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: cpus in linux config, else 2).")
+  Integer cpus;
 
-  @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, allocated as the guest uses it (default: ${DEFAULT-VALUE}).", defaultValue = "2G")
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, allocated as the guest uses it (default: memory in linux config, else 2G).")
   String memory;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress output.")
@@ -45,8 +45,12 @@ final class CreateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
-    CreateOptions options =
-        new CreateOptions(image, ByteSize.parse(disk), cpus, ByteSize.parse(memory));
+    CreateOptions defaults = CliEnvironment.config().createDefaults();
+    CreateOptions options = new CreateOptions(
+        image != null ? image : defaults.image(),
+        disk != null ? ByteSize.parse(disk) : defaults.disk(),
+        cpus != null ? cpus : defaults.cpus(),
+        memory != null ? ByteSize.parse(memory) : defaults.memory());
     EnvironmentRecord record = environments.create(EnvName.of(name), options);
     if (!quiet) {
       spec.commandLine().getOut().printf("created %s from %s%n", record.name(), record.image());

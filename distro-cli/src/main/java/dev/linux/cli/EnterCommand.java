@@ -1,6 +1,5 @@
 package dev.linux.cli;
 
-import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
 import dev.linux.env.HostUser;
@@ -16,24 +15,27 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "enter",
     description = {
-      "Open an interactive login shell in an environment (default: dev).",
-      "Creates it from the default image and boots it when needed."
+      "Open an interactive login shell in an environment.",
+      "Default: the one set with 'linux set-default', else dev. It is created from the",
+      "default image and booted when needed.",
+      "",
+      "  linux enter            the default environment",
+      "  linux enter work"
     })
 final class EnterCommand implements Callable<Integer> {
 
-  static final String DEFAULT_ENVIRONMENT = "dev";
-
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", defaultValue = DEFAULT_ENVIRONMENT)
+  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
   String name;
 
   @Override
   public Integer call() throws Exception {
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), false);
-    EnvName env = EnvName.of(name);
+    var config = CliEnvironment.config();
+    EnvName env = name != null ? EnvName.of(name) : config.defaultEnvironment();
     if (environments.find(env).isEmpty()) {
-      environments.create(env, CreateOptions.defaults());
+      environments.create(env, config.createDefaults());
     }
     try (GuestAgent agent = environments.connect(env)) {
       EnvironmentRecord record = environments.find(env).orElseThrow();

@@ -5,11 +5,6 @@ import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvException;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
-import dev.linux.env.Images;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,38 +42,20 @@ final class ImportCommand implements Callable<Integer> {
   boolean quiet;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     EnvName env = EnvName.of(name);
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
     if (environments.find(env).isPresent()) {
       throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
     }
-    Images images = ImageCommand.images();
-    // The tarball becomes a one-layer image in the store only for as long as the disk is written.
-    String tag = "import/" + env.value() + ":rootfs";
-    try (InputStream in = open()) {
-      images.importRootfs(in, "tarball " + (file.equals("-") ? "(stdin)" : Path.of(file).getFileName()), tag);
+    CreateOptions options = new CreateOptions(file, ByteSize.parse(disk), cpus, ByteSize.parse(memory));
+    // Applied straight to the disk as one tree: a rootfs tarball has no whiteouts.
+    EnvironmentRecord record = file.equals("-")
+        ? environments.importRootfs(env, System.in, options)
+        : environments.importRootfs(env, Path.of(file), options);
+    if (!quiet) {
+      spec.commandLine().getOut().printf("imported %s from %s%n", record.name(), file);
     }
-    try {
-      EnvironmentRecord record = environments.create(env,
-          new CreateOptions(tag, ByteSize.parse(disk), cpus, ByteSize.parse(memory)));
-      if (!quiet) {
-        spec.commandLine().getOut().printf("imported %s from %s%n", record.name(), file);
-      }
-      return 0;
-    } finally {
-      images.remove(tag);
-    }
-  }
-
-  private InputStream open() throws IOException {
-    if (file.equals("-")) {
-      return System.in;
-    }
-    try {
-      return Files.newInputStream(Path.of(file));
-    } catch (NoSuchFileException e) {
-      throw new EnvException(EnvException.Code.NOT_FOUND, "no such file: " + file);
-    }
+    return 0;
   }
 }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "linux",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = VersionProvider.class,
     description = {
       "Persistent, named Linux environments, each on its own micro-VM.",
@@ -19,12 +20,24 @@ import picocli.CommandLine.Command;
       CreateCommand.class,
       StartCommand.class,
       StopCommand.class,
+      ResizeCommand.class,
       RunCommand.class,
       EnterCommand.class,
       ListCommand.class,
       RemoveCommand.class,
+      RestartCommand.class,
+      LogsCommand.class,
+      InspectCommand.class,
+      SetCommand.class,
+      SetDefaultCommand.class,
+      RenameCommand.class,
+      CloneCommand.class,
+      CopyCommand.class,
+      ShutdownCommand.class,
+      ConfigCommand.class,
       ImageCommand.class,
       ImportCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -28,6 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "",
       "  linux run dev -- uname -a",
       "  tar c src | linux run dev -- tar x -C /root",
+      "  linux run -- make        in the default environment (set-default; else dev)",
       "",
       "Exit status: the command's own; 127 command not found, 126 not executable,",
       "125 when linux itself failed."
@@ -48,21 +49,22 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-t", "--tty"}, description = "Use a pseudo-terminal (default when stdin and stdout are terminals).")
   Boolean tty;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The environment.")
-  String name;
+  @Parameters(arity = "1..*", paramLabel = "[NAME] [--] COMMAND", description = "The environment (omit it, and start with --, for the default one), then the command and its arguments.")
+  List<String> words;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
+  String name;
   List<String> command;
 
   @Override
   public Integer call() throws Exception {
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), false);
+    splitNameFromCommand();
     List<String> argv = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
     if (argv.isEmpty()) {
-      throw new IllegalArgumentException("no command given: linux run " + name + " -- COMMAND [ARG...]");
+      throw new IllegalArgumentException("no command given: linux run " + (name != null ? name + " " : "") + "-- COMMAND [ARG...]");
     }
     boolean useTty = tty != null ? tty : HostTerminal.interactive();
-    EnvName envName = EnvName.of(name);
+    EnvName envName = name != null ? EnvName.of(name) : CliEnvironment.config().defaultEnvironment();
     try (GuestAgent agent = environments.connect(envName)) {
       EnvironmentRecord record = environments.find(envName).orElseThrow();
       String runAs = user != null ? user : environments.defaultUser(record, agent, HostUser.current());
@@ -73,6 +75,23 @@ final class RunCommand implements Callable<Integer> {
       OutputStream out = new FileOutputStream(FileDescriptor.out);
       OutputStream err = new FileOutputStream(FileDescriptor.err);
       return InlineRun.run(agent, process, new FileInputStream(FileDescriptor.in), out, err);
+    }
+  }
+
+  /**
+   * {@code linux run -- CMD} (the delimiter first) means the default environment; otherwise the
+   * first word names the environment. picocli consumes a leading {@code --}, so it is recognised by
+   * the original arguments holding one more {@code --} than the parsed words.
+   */
+  private void splitNameFromCommand() {
+    long delimiters = spec.commandLine().getParseResult().originalArgs().stream().filter("--"::equals).count();
+    long kept = words.stream().filter("--"::equals).count();
+    if (delimiters > kept) {
+      name = null;
+      command = words;
+    } else {
+      name = words.get(0);
+      command = words.subList(1, words.size());
     }
   }
 }

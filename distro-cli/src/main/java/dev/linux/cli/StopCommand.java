@@ -14,20 +14,34 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Shut an environment down cleanly.",
       "Processes get SIGTERM, then SIGKILL after the grace period; the disk is synced",
-      "and unmounted before the VM powers off."
+      "and unmounted before the VM powers off.",
+      "",
+      "  linux stop dev",
+      "  linux stop --all          every running environment"
     })
 final class StopCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "NAME")
+  @Parameters(paramLabel = "NAME", arity = "0..1")
   String name;
+
+  @Option(names = "--all", description = "Stop every running environment.")
+  boolean all;
 
   @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period for processes (default: ${DEFAULT-VALUE}).", defaultValue = "5")
   int graceSeconds;
 
   @Override
   public Integer call() {
+    if (all == (name != null)) {
+      throw new IllegalArgumentException("give either an environment's NAME or --all");
+    }
+    if (all) {
+      CliEnvironment.environments(spec.commandLine().getErr(), false).stopAll(Duration.ofSeconds(graceSeconds))
+          .forEach(stopped -> spec.commandLine().getErr().println("stopped " + stopped));
+      return 0;
+    }
     boolean stopped = CliEnvironment.environments(spec.commandLine().getErr(), false)
         .stop(EnvName.of(name), Duration.ofSeconds(graceSeconds));
     if (!stopped) {

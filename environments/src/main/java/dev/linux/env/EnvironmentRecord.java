@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param diskBytes size of the environment's filesystem
  * @param imageDefaults what the environment keeps of its image's configuration (Env, WorkingDir,
  *     User, ...); never null
+ * @param idleTimeoutSeconds this environment's idle timeout ({@code -1}: never), or null for the
+ *     global default
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -27,13 +29,25 @@ public record EnvironmentRecord(
     int cpus,
     long memoryBytes,
     long diskBytes,
-    ImageDefaults imageDefaults) {
+    ImageDefaults imageDefaults,
+    Long idleTimeoutSeconds) {
+
+  /** A record with the global idle timeout. */
+  public EnvironmentRecord(
+      String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
+      long diskBytes, ImageDefaults imageDefaults) {
+    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null);
+  }
 
   public EnvironmentRecord {
     new EnvName(name);
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(created, "created");
     imageDefaults = imageDefaults == null ? ImageDefaults.NONE : imageDefaults;
+    if (idleTimeoutSeconds != null && idleTimeoutSeconds < -1) {
+      throw new EnvException(
+          EnvException.Code.INVALID_ARGUMENT, "idle timeout must be -1 (never) or at least 0 seconds, not " + idleTimeoutSeconds);
+    }
     if (cpus < 1 || cpus > 256) {
       throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "cpus must be between 1 and 256, not " + cpus);
     }

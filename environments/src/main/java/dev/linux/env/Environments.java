@@ -146,6 +146,26 @@ public final class Environments {
     }
   }
 
+  /** Writes the environment's filesystem to {@code target} as a tar (see {@link EnvironmentExporter}). */
+  public void export(EnvName name, java.nio.file.Path target, ExportFormat format) {
+    new EnvironmentExporter(home, store, progress).export(name, target, format);
+  }
+
+  /** Writes the environment's filesystem to {@code out}, which is left open. */
+  public void export(EnvName name, java.io.OutputStream out, ExportFormat format) {
+    new EnvironmentExporter(home, store, progress).export(name, out, format);
+  }
+
+  /** Creates an environment from a rootfs tarball file (see {@link RootfsImporter}). */
+  public EnvironmentRecord importRootfs(EnvName name, java.nio.file.Path tarball, CreateOptions options) {
+    return new RootfsImporter(store, progress).importFile(name, tarball, options);
+  }
+
+  /** Creates an environment from a rootfs tarball read from {@code in}. */
+  public EnvironmentRecord importRootfs(EnvName name, java.io.InputStream in, CreateOptions options) {
+    return new RootfsImporter(store, progress).importStream(name, in, options);
+  }
+
   public List<EnvironmentStatus> list() {
     List<EnvironmentRecord> records = store.list();
     Map<Path, Long> used = DiskUsage.allocatedBytes(records.stream().map(r -> home.files(r.envName()).disk()).toList());
@@ -157,6 +177,99 @@ public final class Environments {
           used.getOrDefault(files.disk(), 0L)));
     }
     return result;
+  }
+
+  // --- settings and more lifecycle: the logic lives in the classes named, these only delegate ---
+
+  /** Stores new settings for {@code name}; they apply the next time it boots. */
+  public EnvironmentRecord update(EnvName name, EnvironmentSettings settings) {
+    return settings.update(store, name);
+  }
+
+  public boolean isRunning(EnvName name) {
+    return VirtualMachine.find(home.files(name).runtime()).isPresent();
+  }
+
+  /** Stops the environment if it is running, then boots it (with its current settings). */
+  public void restart(EnvName name, Duration grace) {
+    stop(name, grace);
+    start(name);
+  }
+
+  /** Stops every running environment, in parallel; returns the names of those it stopped. */
+  public List<EnvName> stopAll(Duration grace) {
+    return new EnvironmentShutdown(this, store).stopAll(grace);
+  }
+
+  public EnvironmentInspection inspect(EnvName name) {
+    return new EnvironmentInspector(store).inspect(name);
+  }
+
+  public ConsoleLog consoleLog(EnvName name) {
+    store.get(name);
+    return new ConsoleLog(home.files(name).consoleLog());
+  }
+
+  /**
+   * Grows a stopped environment's disk and its filesystem to {@code size}, data intact, and
+   * records the new size. Shrinking is refused; growing to the current size changes nothing.
+   */
+  public EnvironmentRecord resize(EnvName name, ByteSize size) {
+    store.get(name);
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      EnvironmentRecord record = store.get(name);
+      if (VirtualMachine.find(home.files(name).runtime()).isPresent()) {
+        throw new EnvException(EnvException.Code.FAILED_PRECONDITION,
+            name + " is running; stop it first (linux stop " + name + "), then resize it");
+      }
+      if (size.bytes() < record.diskBytes()) {
+        throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "cannot shrink " + name + " from "
+            + new ByteSize(record.diskBytes()).human() + " to " + size.human() + ": disks can only grow");
+      }
+      try {
+        dev.linux.env.ext4.Ext4Resizer.grow(home.files(name).disk(), size.bytes());
+      } catch (IllegalArgumentException e) {
+        throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "cannot resize " + name + ": " + e.getMessage(), e);
+      } catch (IOException e) {
+        throw new EnvException(EnvException.Code.IO, "cannot resize " + name + ": " + e.getMessage(), e);
+      }
+      EnvironmentRecord resized = new EnvironmentRecord(record.name(), record.image(), record.imageDigest(),
+          record.created(), record.cpus(), record.memoryBytes(), size.bytes(), record.imageDefaults(),
+          record.idleTimeoutSeconds());
+      store.save(resized);
+      return resized;
+    }
+  }
+
+  /** Renames a stopped environment. */
+  public EnvironmentRecord rename(EnvName from, EnvName to) {
+    return new EnvironmentRenamer(store).rename(from, to);
+  }
+
+  /** Copies a stopped environment (its disk, sparsely) into a new one. */
+  public EnvironmentRecord cloneEnvironment(EnvName source, EnvName target) {
+    return new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(source, target);
+  }
+
+  /** Writes {@code source} to {@code guestPath} in the environment, booting it if needed. */
+  public String copyToGuest(EnvName name, java.io.InputStream source, String guestPath, java.util.OptionalInt mode, String sourceName) {
+    try (GuestAgent agent = connect(name)) {
+      return GuestFileCopy.copyIn(agent, name, source, guestPath, mode, sourceName);
+    }
+  }
+
+  /** Streams the environment's file {@code guestPath} to {@code target}, booting it if needed. */
+  public void copyFromGuest(EnvName name, String guestPath, java.io.OutputStream target) {
+    try (GuestAgent agent = connect(name)) {
+      GuestFileCopy.copyOut(agent, name, guestPath, target);
+    }
+  }
+
+  /** Copies the environment's file {@code guestPath} to the host; returns the host file written. */
+  public Path copyFromGuest(EnvName name, String guestPath, Path hostPath) {
+    try (GuestAgent agent = connect(name)) {
+      return GuestFileCopy.copyOut(agent, name, guestPath, hostPath);
+    }
   }
 
   private VirtualMachine running(EnvName name) {

@@ -58,7 +58,74 @@ final class ImageResolver {
     }
   }
 
+  /**
+   * The default reference from its registry (taken from the store when it is there); when the
+   * registry cannot be reached (no network, DNS failure, refused, no answer within
+   * {@link #REACH_TIMEOUT}), the local Debian bootstrap, with a one-line notice.
+   */
   private ResolvedImage defaultImage() throws IOException {
+    ImageRef ref = ImageRef.parse(CreateOptions.DEFAULT_IMAGE_ALIAS);
+    String tag = ref.familiarName();
+    if (hasTag(home.images(), tag)) {
+      return fromLayout(home.images(), tag, tag);
+    }
+    String unreachable = unreachable(ref.registry());
+    if (unreachable == null) {
+      try {
+        return fromStore(ref);
+      } catch (EnvException e) {
+        if (e.code() != EnvException.Code.UNAVAILABLE) {
+          throw e;
+        }
+        unreachable = e.getMessage();
+      }
+    }
+    progress.notice("Registry " + ref.registry() + " unreachable (" + unreachable + "); using the local Debian bootstrap instead.");
+    return bootstrapImage();
+  }
+
+  private static final java.time.Duration REACH_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+  /**
+   * Why the registry cannot be reached with one quick request to its API root, or null if it
+   * answers at all (a 401 is an answer): one attempt, no retries, at most {@link #REACH_TIMEOUT}.
+   */
+  private static String unreachable(String registry) {
+    java.net.URI api = dev.linux.env.registry.RegistryEndpoint.of(registry, java.util.Set.of()).base().resolve("/v2/");
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(REACH_TIMEOUT).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+    var request = java.net.http.HttpRequest.newBuilder(api).timeout(REACH_TIMEOUT).GET().build();
+    var answer = client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+    try {
+      answer.get(REACH_TIMEOUT.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return null;
+    } catch (java.util.concurrent.TimeoutException e) {
+      answer.cancel(true);
+      return "no answer within " + REACH_TIMEOUT.toSeconds() + " s";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof java.net.http.HttpConnectTimeoutException) {
+        return "no answer within " + REACH_TIMEOUT.toSeconds() + " s";
+      }
+      if (cause instanceof java.net.ConnectException && cause.getCause() instanceof java.nio.channels.ClosedChannelException) {
+        return "connection refused";
+      }
+      while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.net.ConnectException)) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof java.nio.channels.UnresolvedAddressException || cause instanceof java.net.UnknownHostException) {
+        return "cannot resolve " + api.getHost();
+      }
+      return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    } finally {
+      client.shutdownNow();
+    }
+  }
+
+  private ResolvedImage bootstrapImage() throws IOException {
     DebianBootstrap bootstrap = DebianBootstrap.forThisHost();
     String tag = bootstrap.tag();
     Path store = home.images();

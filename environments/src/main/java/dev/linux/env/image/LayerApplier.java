@@ -49,8 +49,9 @@ public final class LayerApplier {
    * @param what names the layer in error messages, e.g. {@code "layer sha256:…"}
    * @return the number of entries applied
    * @throws ImageException for unsafe, malformed or truncated archives
-   * @throws OutOfOrderWhiteout if an opaque whiteout follows entries of its own directory in the
-   *     same layer; the caller re-applies the layer with {@link #applyWhiteoutsFirst}
+   * @throws OutOfOrderWhiteout if a whiteout follows entries it must not hide (an opaque whiteout
+   *     after entries of its directory, {@code .wh.NAME} after {@code NAME} or entries below it) in
+   *     the same layer; the caller re-applies the layer with {@link #applyWhiteoutsFirst}
    */
   public long apply(InputStream tar, String what) throws IOException {
     return applyEntries(tar, what, Pass.SINGLE);
@@ -71,13 +72,15 @@ public final class LayerApplier {
   private long applyEntries(InputStream tar, String what, Pass pass) throws IOException {
     TarReader reader = new TarReader(tar, what);
     Set<String> dirsWithEntries = new HashSet<>();
+    Set<String> applied = new HashSet<>();
     long count = 0;
     for (TarEntry entry = reader.next(); entry != null; entry = reader.next()) {
       String path = normalize(entry.name(), entry.name(), what);
       String base = baseName(path);
       if (whiteouts == Whiteouts.APPLY && base.startsWith(WHITEOUT_PREFIX)) {
         if (pass != Pass.ENTRIES_ONLY) {
-          applyWhiteout(entry, path, base, what, pass == Pass.SINGLE ? dirsWithEntries : Set.of());
+          applyWhiteout(entry, path, base, what, pass == Pass.SINGLE ? dirsWithEntries : Set.of(),
+              pass == Pass.SINGLE ? applied : Set.of());
           count++;
         }
         continue;
@@ -89,6 +92,7 @@ public final class LayerApplier {
         for (String dir = parent(path); dirsWithEntries.add(dir) && !dir.equals("/"); dir = parent(dir)) {
           // record every ancestor once
         }
+        applied.add(path);
       }
       applyEntry(reader, entry, path, what);
       count++;
@@ -96,8 +100,8 @@ public final class LayerApplier {
     return count;
   }
 
-  private void applyWhiteout(TarEntry entry, String path, String base, String what, Set<String> dirsWithEntries)
-      throws IOException {
+  private void applyWhiteout(TarEntry entry, String path, String base, String what, Set<String> dirsWithEntries,
+      Set<String> applied) throws IOException {
     String dir = parent(path);
     if (base.equals(OPAQUE)) {
       if (dirsWithEntries.contains(dir)) {
@@ -113,7 +117,12 @@ public final class LayerApplier {
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
       throw new ImageException(what + ": entry '" + entry.name() + "' is not a valid whiteout");
     }
-    sink.remove(dir.equals("/") ? "/" + name : dir + "/" + name);
+    String target = dir.equals("/") ? "/" + name : dir + "/" + name;
+    if (applied.contains(target) || dirsWithEntries.contains(target)) {
+      // the whiteout may only hide lower layers, not what this layer already put there
+      throw new OutOfOrderWhiteout(what + ": whiteout for '" + target + "' follows entries at or below it");
+    }
+    sink.remove(target);
   }
 
   private void applyEntry(TarReader reader, TarEntry entry, String path, String what) throws IOException {

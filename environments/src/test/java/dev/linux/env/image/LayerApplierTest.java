@@ -185,6 +185,20 @@ class LayerApplierTest {
   }
 
   @Test
+  void whiteoutAfterEntriesOfItsOwnLayerHidesOnlyLowerLayers() throws IOException {
+    // Found by UmociComparisonIT: the OCI spec (and umoci) let a whiteout hide lower layers only.
+    apply(new TarBuilder().file("d/lower", 0644, "lower").file("f", 0644, "lower f").build());
+    byte[] layer = new TarBuilder().file("d/upper", 0644, "upper").file(".wh.d", 0644, "")
+        .file("f", 0644, "upper f").file(".wh.f", 0644, "").build();
+    LayerApplier applier = new LayerApplier(sink, LayerApplier.Whiteouts.APPLY);
+    assertThrows(LayerApplier.OutOfOrderWhiteout.class, () -> applier.apply(new ByteArrayInputStream(layer), LAYER));
+    applier.applyWhiteoutsFirst(new ByteArrayInputStream(layer), new ByteArrayInputStream(layer), LAYER);
+    assertNull(sink.get("/d/lower"));
+    assertEquals("upper", sink.get("/d/upper").text());
+    assertEquals("upper f", sink.get("/f").text());
+  }
+
+  @Test
   void rejectsEntriesEscapingTheRoot() throws IOException {
     TarArchiveEntry evil = new TarArchiveEntry("../../etc/passwd", TarConstants.LF_NORMAL, true);
     evil.setSize(0);

@@ -1,0 +1,84 @@
+package dev.linux.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.linux.env.ByteSize;
+import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentInspection;
+import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.GlobalConfig;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "inspect",
+    description = {
+      "Show everything about an environment.",
+      "Its settings, state, VM process and disk usage; while it runs, also the kernel",
+      "and accelerator it booted with.",
+      "",
+      "  linux inspect dev",
+      "  linux inspect dev --json | jq .memoryBytes"
+    })
+final class InspectCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--json", description = "One JSON object, for scripts.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalConfig config = CliEnvironment.config();
+    EnvironmentInspection inspection =
+        CliEnvironment.environments(spec.commandLine().getErr(), true).inspect(EnvName.of(name));
+    Map<String, Object> fields = fields(inspection, config);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(fields));
+      return 0;
+    }
+    for (Map.Entry<String, Object> field : fields.entrySet()) {
+      Object value = field.getValue();
+      if (field.getKey().endsWith("Bytes") && value instanceof Long bytes) {
+        value = new ByteSize(bytes).human();
+      }
+      out.printf("%-19s %s%n", field.getKey() + ":", value);
+    }
+    return 0;
+  }
+
+  static Map<String, Object> fields(EnvironmentInspection inspection, GlobalConfig config) {
+    EnvironmentRecord record = inspection.status().record();
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("name", record.name());
+    row.put("state", inspection.status().state());
+    inspection.status().pid().ifPresent(pid -> row.put("pid", pid));
+    row.put("image", record.image());
+    row.put("imageDigest", record.imageDigest());
+    row.put("created", record.created().toString());
+    row.put("cpus", record.cpus());
+    row.put("memoryBytes", record.memoryBytes());
+    row.put("diskBytes", record.diskBytes());
+    row.put("diskUsedBytes", inspection.status().diskUsedBytes());
+    row.put("idleTimeoutSeconds",
+        record.idleTimeoutSeconds() != null ? record.idleTimeoutSeconds() : config.idleTimeoutSeconds());
+    row.put("idleTimeoutSource", record.idleTimeoutSeconds() != null ? "environment" : config.source(GlobalConfig.Key.IDLE_TIMEOUT).label());
+    row.put("default", config.value(GlobalConfig.Key.DEFAULT_ENVIRONMENT).equals(record.name()));
+    inspection.kernel().ifPresent(k -> row.put("kernel", k));
+    inspection.accelerator().ifPresent(a -> row.put("accelerator", a));
+    row.put("directory", inspection.directory().toString());
+    row.put("consoleLog", inspection.consoleLog().toString());
+    return row;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.linux.cli;
+
+import dev.linux.env.ByteSize;
+import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentSettings;
+import dev.linux.env.Environments;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "set",
+    description = {
+      "Change an environment's settings; they apply the next time it boots.",
+      "Restart it for them to take effect now.",
+      "",
+      "  linux set dev --memory 8G --cpus 4 && linux restart dev",
+      "  linux set dev --idle-timeout -1    never stop dev when idle"
+    })
+final class SetCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs.")
+  Integer cpus;
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, e.g. 512M or 8G.")
+  String memory;
+
+  @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Seconds without sessions before it stops; -1 never.")
+  Long idleTimeout;
+
+  @Override
+  public Integer call() {
+    EnvName env = EnvName.of(name);
+    EnvironmentSettings settings = new EnvironmentSettings(
+        Optional.ofNullable(cpus), Optional.ofNullable(memory).map(ByteSize::parse), Optional.ofNullable(idleTimeout));
+    Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), true);
+    environments.update(env, settings);
+    if (environments.isRunning(env)) {
+      spec.commandLine().getErr().println(
+          name + " is running: the new settings apply when it next boots (linux restart " + name + ")");
+    }
+    return 0;
+  }
+}
