@@ -93,12 +93,15 @@ public final class EnvironmentStore {
   /**
    * Creates an environment: {@code populator} fills a staging directory which becomes the
    * environment only when everything in it is complete. On any failure nothing is left behind.
+   * The caller holds the environment's {@link #lock}; so what a killed earlier create or remove of
+   * this name left in hidden directories can go first.
    */
   public EnvironmentRecord create(EnvName name, Populator populator) {
     EnvironmentFiles target = home.files(name);
     if (Files.exists(target.dir())) {
       throw alreadyExists(name);
     }
+    removeLeftovers(name);
     Path staging = home.environments().resolve(STAGING_PREFIX + name + "-" + UUID.randomUUID());
     try {
       Files.createDirectories(staging);
@@ -188,6 +191,39 @@ public final class EnvironmentStore {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  /**
+   * Deletes the hidden directories ({@code .staging-NAME-UUID}, {@code .removing-NAME-UUID}) that
+   * a create or remove of {@code name} killed half-way left behind. Only exact matches: the
+   * leftovers of {@code dev-2} are not those of {@code dev}.
+   */
+  private void removeLeftovers(EnvName name) {
+    Path dir = home.environments();
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String file = entry.getFileName().toString();
+        for (String prefix : List.of(STAGING_PREFIX, REMOVING_PREFIX)) {
+          String start = prefix + name + "-";
+          if (file.startsWith(start) && isUuid(file.substring(start.length()))) {
+            deleteTree(entry);
+          }
+        }
+      }
+    } catch (IOException ignored) {
+      // best effort: a leftover is never listed, it only takes space
+    }
+  }
+
+  private static boolean isUuid(String text) {
+    try {
+      return UUID.fromString(text).toString().equals(text);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

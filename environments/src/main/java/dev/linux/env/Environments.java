@@ -290,7 +290,17 @@ public final class Environments {
       }
       progress.notice("Starting " + name + "...");
       VirtualMachine started = VirtualMachine.start(boot.spec(record, files, accel.accelerator()));
-      started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+      try {
+        started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+      } catch (VmException e) {
+        // A VM that never became ready must not linger as "running": the next command boots afresh.
+        try {
+          started.stop(Duration.ZERO);
+        } catch (VmException stopFailed) {
+          e.addSuppressed(stopFailed);
+        }
+        throw e;
+      }
       return started;
     } catch (VmException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot start " + name + ": " + e.getMessage(), e);

@@ -65,6 +65,25 @@ class EnvironmentStoreTest {
   }
 
   @Test
+  void createRemovesWhatAKilledCreateOrRemoveOfThatNameLeft() throws IOException {
+    EnvironmentStore store = store();
+    Path environments = Files.createDirectories(dir.resolve("data/environments"));
+    String uuid = "6d7cc70b-9b52-4a92-a3f4-ce04ec3677ff";
+    Path staging = Files.createDirectories(environments.resolve(".staging-dev-" + uuid));
+    Files.writeString(staging.resolve("disk.ext4"), "half a disk");
+    Path removing = Files.createDirectories(environments.resolve(".removing-dev-" + uuid));
+    Path otherName = Files.createDirectories(environments.resolve(".staging-dev-2-" + uuid));
+    Path notOurs = Files.createDirectories(environments.resolve(".staging-dev-x"));
+
+    store.create(EnvName.of("dev"), files -> record("dev"));
+
+    assertFalse(Files.exists(staging));
+    assertFalse(Files.exists(removing));
+    assertTrue(Files.isDirectory(otherName), "another environment's staging directory");
+    assertTrue(Files.isDirectory(notOurs));
+  }
+
+  @Test
   void staleStagingDirectoriesAreNotListed() throws IOException {
     EnvironmentStore store = store();
     Path staging = Files.createDirectories(dir.resolve("data/environments/.staging-dev-123"));
