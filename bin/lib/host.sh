@@ -126,9 +126,15 @@ linux_build() { # ROOT JAVA_HOME
   touch "$root/distro-cli/target/.build-stamp"
 }
 
-linux_jvm_options() { # JAVA_HOME -> options for a short-lived CLI JVM
+linux_jvm_options() { # JAVA_HOME [ARCHIVE] -> options for a short-lived CLI JVM
   local major opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m --enable-native-access=ALL-UNNAMED)
   major=$(linux_java_major "$1")
   ((major >= 23)) && opts+=(--sun-misc-unsafe-memory-access=allow)
+  # A class-data archive made automatically on first use (and again when the jars change) cuts the
+  # CLI's start-up by about a third; the JVM checks it against the class path before using it.
+  if [[ -n ${2:-} ]]; then
+    opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$2" -Xlog:cds=off)
+    ((major >= 24)) && opts+=(-Xlog:aot=off)
+  fi
   echo "${opts[@]}"
 }
