@@ -10,6 +10,7 @@ const (
 	keyRoot     = "linux.root"     // the environment disk (ext4)
 	keyHostname = "linux.hostname" // hostname to set
 	keyDebug    = "linux.debug"    // 1: verbose logging
+	keySystemd  = "linux.systemd"  // 1: start the environment's init (systemd) as wsl.conf's [boot] systemd=true does
 
 	defaultAgentPort = "linux.agent"
 )
@@ -19,6 +20,7 @@ type bootConfig struct {
 	root      string
 	hostname  string
 	debug     bool
+	systemd   bool
 }
 
 // parseCmdline splits a kernel command line into key=value pairs (double quotes group words,
@@ -37,10 +39,17 @@ func parseCmdline(line string) bootConfig {
 		case keyHostname:
 			cfg.hostname = value
 		case keyDebug:
-			cfg.debug = !hasValue || (value != "0" && value != "" && value != "false" && value != "no")
+			cfg.debug = flagValue(value, hasValue)
+		case keySystemd:
+			cfg.systemd = flagValue(value, hasValue)
 		}
 	}
 	return cfg
+}
+
+// flagValue reads a boolean kernel argument: a bare key, or any value but 0, false, no or empty.
+func flagValue(value string, hasValue bool) bool {
+	return !hasValue || (value != "0" && value != "" && value != "false" && value != "no")
 }
 
 func splitCmdline(line string) []string {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"vminitd/agentpb"
@@ -20,6 +21,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "--version" {
 		fmt.Println(version)
 		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == initStageFlag {
+		execInitStage(os.Args[2:]) // PID 1 of the environment's PID namespace, see systemd.go
 	}
 	if os.Getpid() != 1 {
 		fmt.Fprintln(os.Stderr, "vminitd: must run as PID 1 of the guest (the init of its initramfs)")
@@ -38,7 +42,13 @@ func main() {
 	debug.SetMemoryLimit(agentMemoryLimit)
 
 	r := newReaper()
-	handleSignals(r)
+	var server atomic.Pointer[agentServer] // set once the server exists; signals may come earlier
+	handleSignals(r, func(sig os.Signal) {
+		if s := server.Load(); s != nil {
+			logf("%v: shutting down", sig)
+			s.startShutdown(defaultGrace)
+		}
+	})
 	goSafe("reaper", func() {
 		for {
 			func() {
@@ -62,12 +72,17 @@ func main() {
 	debugf("loaded %d modules", n)
 	setHostname(cfg.hostname)
 
+	// Ctrl-Alt-Del then sends SIGINT to PID 1 (a clean shutdown) instead of an immediate reboot.
+	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF); err != nil {
+		debugf("ctrl-alt-del: %v", err)
+	}
 	env := &envState{}
 	s := &agentServer{
 		spawner: &spawner{root: envRoot, reaper: r, setCred: true},
 		env:     env,
 	}
 	s.bootStatus.Store(-1)
+	server.Store(s)
 	if err := mountEnvironment(cfg.root); err != nil {
 		logf("%v; the environment is not available", err)
 		env.set(false, err.Error())
@@ -85,11 +100,25 @@ func main() {
 		}
 		env.set(true, "")
 		debugf("environment mounted at %s (generated: %v)", envRoot, s.files.generated)
+		if cfg.systemd || s.files.conf.systemd {
+			if in, err := startInit(s.spawner); err != nil {
+				logf("systemd: %v; processes run without it", err)
+				s.initErr = err.Error()
+			} else {
+				s.init.Store(in)
+				logf("started %s as PID 1 of the environment's PID namespace (pid %d)", initPath, in.pid)
+				goSafe("systemd wait", func() { in.awaitRunning(s.spawner, initSettleTimeout) })
+			}
+		}
 		if cmd := s.files.conf.bootCommand; cmd != "" {
 			goSafe("boot command", func() { s.bootStatus.Store(runBootCommand(s.spawner, cmd)) })
 		}
 	}
-	s.shutdown = func(grace time.Duration) { powerOff(r, grace) }
+	s.shutdown = func(grace time.Duration) {
+		s.init.Load().stop(initStopTimeout)
+		powerOff(r, grace)
+	}
+	goSafe("kernel log", func() { watchKernelLog(&s.events) })
 	srv := newGRPCServer(s)
 	serveForever(srv, func() *vportListener { return listenVirtioPort(cfg.agentPort) }, func() {
 		s.readyNanos.Store(bootNanos())
@@ -97,9 +126,10 @@ func main() {
 	})
 }
 
-// handleSignals catches every signal PID 1 can receive: SIGCHLD wakes the reaper, the rest are
-// logged and ignored.
-func handleSignals(r *reaper) {
+// handleSignals catches every signal PID 1 can receive: SIGCHLD wakes the reaper, SIGINT
+// (Ctrl-Alt-Del) and SIGPWR (power failure or button) call powerButton, the rest are logged and
+// ignored.
+func handleSignals(r *reaper, powerButton func(os.Signal)) {
 	ch := make(chan os.Signal, 64)
 	signal.Notify(ch)
 	goSafe("signals", func() {
@@ -107,6 +137,8 @@ func handleSignals(r *reaper) {
 			switch sig {
 			case unix.SIGCHLD:
 				r.notify()
+			case unix.SIGINT, unix.SIGPWR:
+				powerButton(sig)
 			case unix.SIGURG, unix.SIGWINCH, unix.SIGPIPE:
 			default:
 				debugf("ignoring signal %v", sig)

@@ -63,6 +63,10 @@ type agentServer struct {
 	// shutdown stops everything and powers off; it runs once, after the reply has been sent.
 	shutdown     func(grace time.Duration)
 	shutdownOnce sync.Once
+	events       eventHub
+	// The environment's init when it was started (see systemd.go), and why it could not be.
+	init    atomic.Pointer[initSystem]
+	initErr string
 }
 
 func bootNanos() int64 {
@@ -179,7 +183,15 @@ func (s *agentServer) EnsureUser(ctx context.Context, req *agentpb.EnsureUserReq
 func (s *agentServer) DescribeEnvironment(ctx context.Context, _ *agentpb.DescribeEnvironmentRequest) (*agentpb.DescribeEnvironmentResponse, error) {
 	ready, reason := s.env.get()
 	c := s.files.conf
+	in := s.init.Load()
+	st, pid := in.state(), int32(0)
+	if in != nil {
+		pid = int32(in.pid)
+	} else if s.initErr != "" {
+		st = "failed: " + s.initErr
+	}
 	return &agentpb.DescribeEnvironmentResponse{
+		SystemdState: st, SystemdPid: pid,
 		Ready: ready, Reason: reason,
 		DefaultUser: c.defaultUser, BootCommand: c.bootCommand, Systemd: c.systemd,
 		GeneratedFiles:    s.files.generated,
@@ -270,8 +282,14 @@ func (s *agentServer) Shutdown(ctx context.Context, req *agentpb.ShutdownRequest
 			grace = maxGrace
 		}
 	}
+	logf("shutdown requested (grace %v)", grace)
+	s.startShutdown(grace)
+	return &agentpb.ShutdownResponse{}, nil
+}
+
+// startShutdown powers the VM off once (in the background, after a moment for a reply to leave).
+func (s *agentServer) startShutdown(grace time.Duration) {
 	s.shutdownOnce.Do(func() {
-		logf("shutdown requested (grace %v)", grace)
 		goSafe("shutdown", func() {
 			time.Sleep(shutdownLingers)
 			if s.shutdown != nil {
@@ -279,7 +297,6 @@ func (s *agentServer) Shutdown(ctx context.Context, req *agentpb.ShutdownRequest
 			}
 		})
 	})
-	return &agentpb.ShutdownResponse{}, nil
 }
 
 // execSender serializes Send on one stream (grpc-go streams are not safe for concurrent Send).
@@ -468,11 +485,16 @@ func (s *agentServer) Exec(stream agentpb.GuestAgent_ExecServer) error {
 		// The host went away: hang up on the process group, as a closing terminal would.
 		debugf("exec %d: stream cancelled, sending SIGHUP", p.pid)
 		_ = unix.Kill(-p.pid, unix.SIGHUP)
-		goSafe("exec cleanup", func() { finish(<-p.status) })
+		goSafe("exec cleanup", func() {
+			ws := <-p.status
+			finish(ws)
+			s.publishExit(p.pid, ws, spec.Args)
+		})
 		return status.Error(codes.Canceled, "stream cancelled")
 	}
 	finish(ws)
 	debugf("exec %d: exited with status %d", p.pid, exitStatus(ws))
+	s.publishExit(p.pid, ws, spec.Args)
 	if err := out.send(&agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Exited{Exited: &agentpb.Exited{
 		Status: exitStatus(ws), Signal: exitSignal(ws)}}}); err != nil {
 		return err
@@ -541,4 +563,9 @@ func serveForever(srv *grpc.Server, newListener func() *vportListener, onServing
 		lis.Close()
 		time.Sleep(time.Second)
 	}
+}
+
+func (s *agentServer) publishExit(pid int, ws unix.WaitStatus, args []string) {
+	s.events.publish(&agentpb.EventsResponse{Kind: &agentpb.EventsResponse_ProcessExit{ProcessExit: &agentpb.ProcessExit{
+		Pid: int32(pid), Status: exitStatus(ws), Signal: exitSignal(ws), Args: args}}})
 }

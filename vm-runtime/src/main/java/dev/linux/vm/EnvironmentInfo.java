@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param systemd {@code [boot] systemd} of wsl.conf
  * @param generatedFiles files the agent wrote at boot, e.g. {@code /etc/hosts}
  * @param bootCommandStatus exit status of the boot command; -1 when none ran (or it still runs)
+ * @param systemdState the environment's init (systemd) in its own PID namespace: empty when not
+ *     started, {@code starting}, then what {@code systemctl is-system-running} said ({@code
+ *     running}, {@code degraded}, ...), {@code failed: <reason>} or {@code timeout: <state>}
  */
 public record EnvironmentInfo(
     boolean ready,
@@ -21,8 +24,27 @@ public record EnvironmentInfo(
     String bootCommand,
     boolean systemd,
     List<String> generatedFiles,
-    int bootCommandStatus) {
+    int bootCommandStatus,
+    String systemdState) {
   public EnvironmentInfo {
     generatedFiles = List.copyOf(generatedFiles);
+    systemdState = systemdState == null ? "" : systemdState;
+  }
+
+  /** Without systemd. */
+  public EnvironmentInfo(
+      boolean ready,
+      String reason,
+      Optional<String> defaultUser,
+      String bootCommand,
+      boolean systemd,
+      List<String> generatedFiles,
+      int bootCommandStatus) {
+    this(ready, reason, defaultUser, bootCommand, systemd, generatedFiles, bootCommandStatus, "");
+  }
+
+  /** Whether systemd runs and reached {@code running} or {@code degraded}. */
+  public boolean systemdUp() {
+    return systemdState.equals("running") || systemdState.equals("degraded");
   }
 }

@@ -82,6 +82,28 @@ public interface GuestAgent extends AutoCloseable {
     throw new UnsupportedOperationException("exportRoot");
   }
 
+  /**
+   * Sets the guest's wall clock to {@code now} (the host's clock). {@link
+   * VirtualMachine#waitUntilReady} calls it once the agent answers; whoever keeps the VM running
+   * should call it again periodically (e.g. every minute), since the guest clock drifts under TCG.
+   *
+   * @return how far the guest clock was ahead of {@code now} before it was set (negative: behind)
+   */
+  default java.time.Duration setTime(java.time.Instant now) throws AgentException {
+    throw new UnsupportedOperationException("setTime");
+  }
+
+  /**
+   * Streams what happens in the guest to {@code listener} (called on one background thread, in
+   * order) until the subscription is closed or the connection ends: listening ports opening and
+   * closing (those already open first), OOM kills and exits of processes started by {@link #exec}.
+   * A listener that throws does not end the stream.
+   */
+  default EventSubscription events(java.util.function.Consumer<GuestEvent> listener)
+      throws AgentException {
+    throw new UnsupportedOperationException("events");
+  }
+
   @Override
   void close();
 }

@@ -125,7 +125,12 @@ public final class VirtualMachine {
       return Optional.empty();
     }
     Optional<Long> pid = QemuProcess.readPidFile(pidFile);
-    if (pid.isPresent() && QemuProcess.isOurs(pid.get(), runDir.resolve("agent.sock"))) {
+    if (pid.isEmpty()) {
+      // QEMU creates, truncates, then writes its pid file: an unreadable one may belong to a VM
+      // that is starting right now. Cleaning is left to start(), which holds the lifecycle lock.
+      return Optional.empty();
+    }
+    if (QemuProcess.isOurs(pid.get(), runDir.resolve("agent.sock"))) {
       return Optional.of(
           new VirtualMachine(
               runDir.getFileName().toString(),
@@ -194,7 +199,13 @@ public final class VirtualMachine {
         checkBooting(deadline, timeout);
         long remaining = deadline - System.nanoTime();
         try {
-          return agent.ping(Duration.ofNanos(Math.min(remaining, Duration.ofSeconds(1).toNanos())));
+          AgentInfo info = agent.ping(Duration.ofNanos(Math.min(remaining, Duration.ofSeconds(1).toNanos())));
+          try {
+            setClock(agent);
+          } catch (AgentException e) {
+            // an older guest without SetTime, or a transient failure: the next resync sets it
+          }
+          return info;
         } catch (AgentException e) {
           if (e.code() != AgentException.Code.UNAVAILABLE
               && e.code() != AgentException.Code.DEADLINE_EXCEEDED) {
@@ -205,6 +216,21 @@ public final class VirtualMachine {
       }
     } catch (AgentException e) {
       throw new VmException("VM " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Sets the guest clock from the host's. {@link #waitUntilReady} does it once; a long-running
+   * owner of the VM calls it (or {@link GuestAgent#setTime}) periodically, as the guest clock drifts
+   * under TCG.
+   *
+   * @return how far the guest clock was ahead of the host's before (negative: behind)
+   */
+  public static Duration setClock(GuestAgent agent) throws AgentException {
+    try {
+      return agent.setTime(java.time.Instant.now());
+    } catch (UnsupportedOperationException e) {
+      return Duration.ZERO; // an agent implementation without a clock
     }
   }
 

@@ -34,6 +34,12 @@ public record VmSpec(
     List<String> kernelArgs) {
 
   static final long MIB = 1024 * 1024;
+
+  /**
+   * The kernel argument that makes the guest start the environment's own init (systemd) in a PID
+   * namespace of its own, as {@code [boot] systemd=true} in the image's {@code /etc/wsl.conf} does.
+   */
+  public static final String SYSTEMD_KERNEL_ARG = "linux.systemd=1";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Pattern HOSTNAME =
       Pattern.compile(

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class GuestAgentIT {
   private static final String[] APPLETS = {
     "sh", "cat", "echo", "ls", "sleep", "id", "stty", "grep", "wc", "pwd", "mkdir", "true", "env",
-    "head", "tr", "readlink"
+    "head", "tr", "readlink", "date", "nc", "dd", "rm"
   };
 
   private Path work;
@@ -344,6 +345,101 @@ class GuestAgentIT {
     assertTrue(names.stream().noneMatch(s -> s.startsWith("tmp/") && s.length() > 4), "nothing of the /tmp tmpfs");
     String listing = CpioWriterIT.run(work, "tar", "--numeric-owner", "-tvf", tarFile.toString(), "home/alice/");
     assertTrue(listing.contains(" 1000/0 "), listing);
+  }
+
+  @Test
+  @Order(13)
+  void theGuestClockFollowsTheHost() throws Exception {
+    // waitUntilReady set the clock; move it away and back through the API.
+    assertGuestClockNear(Instant.now().getEpochSecond());
+    agent.setTime(Instant.now().minusSeconds(1000));
+    assertGuestClockNear(Instant.now().getEpochSecond() - 1000);
+    Duration offset = agent.setTime(Instant.now());
+    assertTrue(Math.abs(offset.toSeconds() + 1000) <= 2, "offset before resync: " + offset);
+    long skew = assertGuestClockNear(Instant.now().getEpochSecond());
+    System.err.println("[agent] guest clock minus host after SetTime: " + skew + " s");
+  }
+
+  private long assertGuestClockNear(long expected) throws Exception {
+    Result r = run(ProcessSpec.of("date", "+%s"));
+    assertEquals(0, r.status, r.stderr);
+    long skew = Long.parseLong(r.stdout.strip()) - expected;
+    assertTrue(Math.abs(skew) <= 2, "guest clock " + r.stdout.strip() + ", expected " + expected);
+    return skew;
+  }
+
+  @Test
+  @Order(14)
+  void entropyComesFromVirtioRngAndFreedMemoryReturnsToTheHost() throws Exception {
+    Result rng = run(ProcessSpec.of("cat", "/sys/devices/virtual/misc/hw_random/rng_current"));
+    assertTrue(rng.stdout.contains("virtio"), rng.stdout + rng.stderr);
+
+    long before = qemuRssKib();
+    Result fill = run(ProcessSpec.of("dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=200"));
+    assertEquals(0, fill.status, fill.stderr);
+    long filled = qemuRssKib();
+    assertEquals(0, run(ProcessSpec.of("rm", "/dev/shm/fill")).status);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long after = qemuRssKib();
+    long grown = filled - before;
+    while (filled - after < grown * 3 / 4 && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      after = qemuRssKib();
+    }
+    System.err.printf("[agent] QEMU RSS: %d MiB before, %d MiB with 200 MiB in the guest's /dev/shm, "
+        + "%d MiB after freeing (%d MiB returned)%n",
+        before / 1024, filled / 1024, after / 1024, (filled - after) / 1024);
+    assertTrue(grown > 150 * 1024, "the guest's 200 MiB did not show in QEMU's RSS: +" + grown / 1024 + " MiB");
+    assertTrue(filled - after >= grown / 2,
+        "freed guest memory did not return: " + filled / 1024 + " -> " + after / 1024 + " MiB");
+  }
+
+  private long qemuRssKib() throws Exception {
+    return Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "status")).stream()
+        .filter(l -> l.startsWith("VmRSS:"))
+        .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  @Order(15)
+  void eventsReportPortsAndExits() throws Exception {
+    List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (EventSubscription sub = agent.events(events::add)) {
+      ExecSession nc = agent.exec(ProcessSpec.of("nc", "-l", "-p", "8080"),
+          OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
+      GuestEvent.PortChanged open = awaitEvent(events, GuestEvent.PortChanged.class,
+          e -> e.port() == 8080 && e.open());
+      assertEquals("tcp", open.protocol());
+      nc.signal(15);
+      assertEquals(143, nc.waitFor());
+      awaitEvent(events, GuestEvent.PortChanged.class, e -> e.port() == 8080 && !e.open());
+      GuestEvent.ProcessExited exit = awaitEvent(events, GuestEvent.ProcessExited.class,
+          e -> e.pid() == nc.pid());
+      assertEquals(143, exit.status());
+      assertEquals(15, exit.signal());
+      assertEquals(List.of("nc", "-l", "-p", "8080"), exit.args());
+      assertTrue(sub.isActive());
+      nc.close();
+    }
+  }
+
+  /** Waits for an event of {@code type} matching {@code match} among all events seen so far. */
+  private static <T extends GuestEvent> T awaitEvent(
+      List<GuestEvent> events, Class<T> type, java.util.function.Predicate<T> match)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (GuestEvent e : events) {
+        if (type.isInstance(e) && match.test(type.cast(e))) {
+          System.err.println("[agent] event " + e);
+          return type.cast(e);
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no matching " + type.getSimpleName() + " within 30 s; saw " + events);
   }
 
   @Test

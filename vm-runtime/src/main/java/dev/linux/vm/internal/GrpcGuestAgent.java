@@ -15,14 +15,17 @@ import dev.linux.guest.proto.ListProcessesRequest;
 import dev.linux.guest.proto.StatRequest;
 import dev.linux.guest.proto.PingRequest;
 import dev.linux.guest.proto.PingResponse;
+import dev.linux.guest.proto.SetTimeRequest;
 import dev.linux.guest.proto.ShutdownRequest;
 import dev.linux.guest.proto.WindowSize;
 import dev.linux.vm.AgentException;
 import dev.linux.vm.AgentInfo;
 import dev.linux.vm.EnvironmentInfo;
+import dev.linux.vm.EventSubscription;
 import dev.linux.vm.ExecSession;
 import dev.linux.vm.FileStat;
 import dev.linux.vm.GuestAgent;
+import dev.linux.vm.GuestEvent;
 import dev.linux.vm.GuestProcess;
 import dev.linux.vm.GuestUser;
 import dev.linux.vm.NewUser;
@@ -193,7 +196,8 @@ public final class GrpcGuestAgent implements GuestAgent {
       DescribeEnvironmentResponse r = quick().describeEnvironment(DescribeEnvironmentRequest.getDefaultInstance());
       return new EnvironmentInfo(r.getReady(), r.getReason(),
           r.getDefaultUser().isEmpty() ? Optional.empty() : Optional.of(r.getDefaultUser()),
-          r.getBootCommand(), r.getSystemd(), r.getGeneratedFilesList(), r.getBootCommandStatus());
+          r.getBootCommand(), r.getSystemd(), r.getGeneratedFilesList(), r.getBootCommandStatus(),
+          r.getSystemdState());
     } catch (StatusRuntimeException e) {
       throw AgentErrors.map(e);
     }
@@ -272,6 +276,27 @@ public final class GrpcGuestAgent implements GuestAgent {
     } finally {
       call.detach(previous);
       call.cancel(null);
+    }
+  }
+
+  @Override
+  public Duration setTime(Instant now) throws AgentException {
+    long nanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+    try {
+      return Duration.ofNanos(
+          quick().setTime(SetTimeRequest.newBuilder().setUnixNanos(nanos).build()).getPreviousOffsetNanos());
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.map(e);
+    }
+  }
+
+  @Override
+  public EventSubscription events(Consumer<GuestEvent> listener) throws AgentException {
+    Objects.requireNonNull(listener, "listener");
+    try {
+      return GrpcEvents.start(async, listener);
+    } catch (RuntimeException e) {
+      throw AgentErrors.map(e);
     }
   }
 
