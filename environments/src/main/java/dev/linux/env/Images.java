@@ -217,19 +217,11 @@ public final class Images {
 
   /** {@code docker.io}, {@code HOST[:PORT]}; a URL's scheme and path are dropped. */
   static String registryName(String text) {
-    String host = text.strip();
-    int scheme = host.indexOf("://");
-    if (scheme >= 0) {
-      host = host.substring(scheme + 3);
-    }
-    int slash = host.indexOf('/');
-    if (slash >= 0) {
-      host = host.substring(0, slash);
-    }
+    String host = DockerConfig.normalize(text);
     if (host.isEmpty()) {
       throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "invalid registry '" + text + "'");
     }
-    return host.equals("index.docker.io") ? ImageRef.DOCKER_HUB : host;
+    return host;
   }
 
   private RegistryClient client() {

@@ -151,7 +151,7 @@ public final class DockerConfig {
   }
 
   /** {@code https://index.docker.io/v1/} → {@code docker.io}; {@code http://h:5000/x} → {@code h:5000}. */
-  static String normalize(String key) {
+  public static String normalize(String key) {
     String host = key.strip();
     int scheme = host.indexOf("://");
     if (scheme >= 0) {
