@@ -84,7 +84,7 @@ public final class Environments {
   public GuestAgent connect(EnvName name) {
     VirtualMachine vm = running(name);
     try {
-      return vm.connectAgent(SESSION_WAIT, progress::notice);
+      return new SessionAgent(vm.connectAgent(SESSION_WAIT, progress::notice));
     } catch (AgentException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, name + ": " + e.getMessage(), e);
     }

@@ -1,0 +1,47 @@
+package dev.linux.env;
+
+import dev.linux.vm.AgentException;
+import dev.linux.vm.GuestAgent;
+import dev.linux.vm.VirtualMachine;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a guest's clock on the host's while a session is open: set when the session starts (the
+ * guest may have slept, or drifted under TCG since boot) and every minute after that. Without a
+ * daemon, sessions are the only times the host talks to a guest; the daemon will take this over.
+ */
+final class ClockSync implements AutoCloseable {
+
+  static final long PERIOD_SECONDS = 60;
+
+  private final ScheduledExecutorService timer;
+
+  private ClockSync(ScheduledExecutorService timer) {
+    this.timer = timer;
+  }
+
+  static ClockSync start(GuestAgent agent) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "guest-clock-sync");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleAtFixedRate(() -> syncQuietly(agent), 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+    return new ClockSync(timer);
+  }
+
+  private static void syncQuietly(GuestAgent agent) {
+    try {
+      VirtualMachine.setClock(agent);
+    } catch (AgentException | RuntimeException e) {
+      // A missed sync is retried at the next tick; the session itself must not fail because of it.
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
