@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
       "Restart it for them to take effect now.",
       "",
       "  linux set dev --memory 8G --cpus 4 && linux restart dev",
-      "  linux set dev --idle-timeout -1    never stop dev when idle"
+      "  linux set dev --idle-timeout -1    never stop dev when idle",
+      "  linux set dev --systemd true       boot with the distribution's own init (systemd)"
     })
 final class SetCommand implements Callable<Integer> {
 
@@ -37,11 +38,17 @@ final class SetCommand implements Callable<Integer> {
   @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Seconds without sessions before it stops; -1 never.")
   Long idleTimeout;
 
+  @Option(names = "--systemd", paramLabel = "true|false", arity = "1",
+      description = "Run the distribution's init (systemd) as PID 1 of the environment, as WSL does; "
+          + "by default the image's /etc/wsl.conf [boot] systemd decides.")
+  Boolean systemd;
+
   @Override
   public Integer call() {
     EnvName env = EnvName.of(name);
     EnvironmentSettings settings = new EnvironmentSettings(
-        Optional.ofNullable(cpus), Optional.ofNullable(memory).map(ByteSize::parse), Optional.ofNullable(idleTimeout));
+        Optional.ofNullable(cpus), Optional.ofNullable(memory).map(ByteSize::parse), Optional.ofNullable(idleTimeout),
+        Optional.ofNullable(systemd));
     Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), true);
     environments.update(env, settings);
     if (environments.isRunning(env)) {

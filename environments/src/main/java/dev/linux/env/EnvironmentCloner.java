@@ -64,9 +64,7 @@ final class EnvironmentCloner {
       EnvironmentRenamer.Locks.requireStopped(from, source, "clone");
       return store.create(target, files -> {
         diskCopy.copy(from.disk(), files.disk());
-        return new EnvironmentRecord(
-            target.value(), original.image(), original.imageDigest(), Instant.now(), original.cpus(),
-            original.memoryBytes(), original.diskBytes(), original.imageDefaults(), original.idleTimeoutSeconds());
+        return original.withName(target).withCreated(Instant.now());
       });
     }
   }

@@ -19,6 +19,8 @@ import java.util.Objects;
  *     User, ...); never null
  * @param idleTimeoutSeconds this environment's idle timeout ({@code -1}: never), or null for the
  *     global default
+ * @param systemd whether the distribution's init runs as PID 1 of the environment; null follows
+ *     the image's {@code /etc/wsl.conf} ({@code [boot] systemd})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -30,13 +32,14 @@ public record EnvironmentRecord(
     long memoryBytes,
     long diskBytes,
     ImageDefaults imageDefaults,
-    Long idleTimeoutSeconds) {
+    Long idleTimeoutSeconds,
+    Boolean systemd) {
 
   /** A record with the global idle timeout. */
   public EnvironmentRecord(
       String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
       long diskBytes, ImageDefaults imageDefaults) {
-    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null);
+    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null, null);
   }
 
   public EnvironmentRecord {
@@ -63,5 +66,36 @@ public record EnvironmentRecord(
 
   public EnvName envName() {
     return new EnvName(name);
+  }
+
+  // Copies with one thing changed: every copy goes through the canonical constructor here, so a
+  // component added later cannot be dropped by a caller that rebuilds the record by hand.
+
+  public EnvironmentRecord withName(EnvName newName) {
+    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+  }
+
+  public EnvironmentRecord withCreated(Instant when) {
+    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+  }
+
+  public EnvironmentRecord withCpus(int newCpus) {
+    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+  }
+
+  public EnvironmentRecord withMemoryBytes(long bytes) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+  }
+
+  public EnvironmentRecord withDiskBytes(long bytes) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd);
+  }
+
+  public EnvironmentRecord withIdleTimeoutSeconds(Long seconds) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd);
+  }
+
+  public EnvironmentRecord withSystemd(Boolean enabled) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled);
   }
 }

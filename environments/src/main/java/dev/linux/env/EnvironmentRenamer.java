@@ -37,9 +37,7 @@ final class EnvironmentRenamer {
       } catch (IOException e) {
         throw new EnvException(EnvException.Code.IO, "cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
       }
-      EnvironmentRecord renamed = new EnvironmentRecord(
-          to.value(), record.image(), record.imageDigest(), record.created(), record.cpus(),
-          record.memoryBytes(), record.diskBytes(), record.imageDefaults(), record.idleTimeoutSeconds());
+      EnvironmentRecord renamed = record.withName(to);
       try {
         store.save(renamed);
       } catch (EnvException e) {

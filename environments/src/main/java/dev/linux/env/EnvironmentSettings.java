@@ -9,8 +9,15 @@ import java.util.Optional;
  * @param cpus virtual CPUs
  * @param memory guest memory
  * @param idleTimeoutSeconds seconds without sessions before it stops; {@code -1} never
+ * @param systemd whether the distribution's init (systemd) runs as PID 1 of the environment
  */
-public record EnvironmentSettings(Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds) {
+public record EnvironmentSettings(
+    Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds, Optional<Boolean> systemd) {
+
+  /** Settings without a systemd change. */
+  public EnvironmentSettings(Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds) {
+    this(cpus, memory, idleTimeoutSeconds, Optional.empty());
+  }
 
   public EnvironmentSettings {
     cpus.ifPresent(n -> {
@@ -34,17 +41,15 @@ public record EnvironmentSettings(Optional<Integer> cpus, Optional<ByteSize> mem
   }
 
   public boolean isEmpty() {
-    return cpus.isEmpty() && memory.isEmpty() && idleTimeoutSeconds.isEmpty();
+    return cpus.isEmpty() && memory.isEmpty() && idleTimeoutSeconds.isEmpty() && systemd.isEmpty();
   }
 
   /** {@code record} with these settings applied. */
   public EnvironmentRecord applyTo(EnvironmentRecord record) {
-    return new EnvironmentRecord(
-        record.name(), record.image(), record.imageDigest(), record.created(),
-        cpus.orElse(record.cpus()),
-        memory.map(ByteSize::bytes).orElse(record.memoryBytes()),
-        record.diskBytes(), record.imageDefaults(),
-        idleTimeoutSeconds.isPresent() ? idleTimeoutSeconds.get() : record.idleTimeoutSeconds());
+    EnvironmentRecord updated = record.withCpus(cpus.orElse(record.cpus()))
+        .withMemoryBytes(memory.map(ByteSize::bytes).orElse(record.memoryBytes()))
+        .withIdleTimeoutSeconds(idleTimeoutSeconds.isPresent() ? idleTimeoutSeconds.get() : record.idleTimeoutSeconds());
+    return systemd.isPresent() ? updated.withSystemd(systemd.get()) : updated;
   }
 
   /** Applies the settings to the stored record of {@code name} under its lock. */

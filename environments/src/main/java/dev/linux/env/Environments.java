@@ -233,9 +233,7 @@ public final class Environments {
       } catch (IOException e) {
         throw new EnvException(EnvException.Code.IO, "cannot resize " + name + ": " + e.getMessage(), e);
       }
-      EnvironmentRecord resized = new EnvironmentRecord(record.name(), record.image(), record.imageDigest(),
-          record.created(), record.cpus(), record.memoryBytes(), size.bytes(), record.imageDefaults(),
-          record.idleTimeoutSeconds());
+      EnvironmentRecord resized = record.withDiskBytes(size.bytes());
       store.save(resized);
       return resized;
     }

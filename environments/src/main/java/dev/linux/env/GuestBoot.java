@@ -30,7 +30,8 @@ final class GuestBoot {
     home.ensureRuntime();
     return new VmSpec(
         record.name(), kernel.vmlinuz(), initrd, files.disk(), record.cpus(), record.memoryBytes(),
-        accelerator, files.runtime(), files.consoleLog(), record.name(), List.of());
+        accelerator, files.runtime(), files.consoleLog(), record.name(),
+        Boolean.TRUE.equals(record.systemd()) ? List.of(VmSpec.SYSTEMD_KERNEL_ARG) : List.of());
   }
 
   private GuestKernel kernel() throws IOException {

@@ -16,6 +16,19 @@ class EnvironmentSettingsTest {
   @TempDir Path dir;
 
   @Test
+  void systemdIsKeptThroughOtherChangesAndRenames() {
+    EnvironmentRecord original = EnvironmentStoreTest.record("dev");
+    assertNull(original.systemd(), "by default wsl.conf decides");
+    EnvironmentRecord on = new EnvironmentSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true))
+        .applyTo(original);
+    assertEquals(Boolean.TRUE, on.systemd());
+    EnvironmentRecord later = new EnvironmentSettings(Optional.of(2), Optional.empty(), Optional.empty()).applyTo(on);
+    assertEquals(Boolean.TRUE, later.systemd());
+    assertEquals(Boolean.TRUE, later.withName(EnvName.of("other")).withDiskBytes(2L << 30).systemd());
+    assertEquals(original.imageDefaults(), later.withName(EnvName.of("other")).imageDefaults());
+  }
+
+  @Test
   void onlyWhatIsGivenChanges() {
     EnvironmentRecord original = EnvironmentStoreTest.record("dev");
     EnvironmentRecord updated =
