@@ -133,16 +133,7 @@ public final class ArchiveLoader {
 
     @Override
     public long skip(long n) throws IOException {
-      byte[] buffer = new byte[8192];
-      long skipped = 0;
-      while (skipped < n) {
-        int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-        if (r < 0) {
-          break;
-        }
-        skipped += r;
-      }
-      return skipped;
+      return SkipByReading.skip(this, n);
     }
   }
 

@@ -57,16 +57,7 @@ public final class DigestVerifyingInputStream extends FilterInputStream {
   @Override
   public long skip(long n) throws IOException {
     // Skipped bytes must still be hashed.
-    byte[] buffer = new byte[8192];
-    long skipped = 0;
-    while (skipped < n) {
-      int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (r < 0) {
-        break;
-      }
-      skipped += r;
-    }
-    return skipped;
+    return SkipByReading.skip(this, n);
   }
 
   @Override
