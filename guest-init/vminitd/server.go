@@ -89,13 +89,28 @@ func kernelRelease() string {
 const (
 	agentMemoryLimit = 64 << 20 // soft limit of the Go heap (debug.SetMemoryLimit)
 	maxSessions      = 1024     // concurrent Exec calls
+	maxExecSessions  = 4096     // remembered Exec sessions, see sessionTable.sids
 )
 
-// sessionTable counts Exec processes and remembers their pids (for ListProcesses).
+// sessionTable counts Exec processes and remembers their pids and the sessions they lead (for
+// ListProcesses).
 type sessionTable struct {
 	mu   sync.Mutex
 	pids map[int]bool
 	n    int
+	// Every Exec root leads a new session (spawn sets Setsid) whose id is the root's pid as vminitd's
+	// /proc shows it (the initial PID namespace, also when the environment's init has its own). The
+	// session outlives the root as long as anything the root started stays in it, and those processes
+	// count as started by Exec (ProcessInfo.from_exec). A session is forgotten once two listing passes
+	// in a row found nothing in it: pid numbers are reused, and the first pass may have raced a fork
+	// (a child with a lower pid than a parent that then exits escapes /proc's ascending readdir).
+	sids map[int]execSession
+	seq  uint64 // count of sessions remembered so far: orders sids, tells which a pass may judge
+}
+
+type execSession struct {
+	seq    uint64
+	missed bool // the last pass found nothing in it
 }
 
 // reserve takes a slot for a new Exec call, false when all are taken.
@@ -123,9 +138,30 @@ func (t *sessionTable) set(pid int, running bool) {
 	}
 	if running {
 		t.pids[pid] = true
+		t.remember(pid)
 	} else {
 		delete(t.pids, pid)
 	}
+}
+
+// remember adds the session led by a new Exec root. Without listing passes to prune them the
+// sessions could pile up: beyond maxExecSessions the oldest one whose root has ended goes (there is
+// always one, maxSessions being smaller).
+func (t *sessionTable) remember(sid int) {
+	if t.sids == nil {
+		t.sids = map[int]execSession{}
+	}
+	if _, ok := t.sids[sid]; !ok && len(t.sids) >= maxExecSessions {
+		oldest, found := 0, false
+		for s, e := range t.sids {
+			if !t.pids[s] && (!found || e.seq < t.sids[oldest].seq) {
+				oldest, found = s, true
+			}
+		}
+		delete(t.sids, oldest)
+	}
+	t.seq++
+	t.sids[sid] = execSession{seq: t.seq}
 }
 
 func (t *sessionTable) has(pid int) bool {
@@ -138,6 +174,39 @@ func (t *sessionTable) running() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.pids)
+}
+
+// list reads the processes of procDir (see listProcesses), marks those in remembered Exec sessions
+// and prunes the sessions this pass and the one before found empty. A zombie keeps its session: it
+// still holds the session's id, and reports from_exec truthfully.
+func (t *sessionTable) list(procDir string) []*agentpb.ProcessInfo {
+	t.mu.Lock()
+	judged := t.seq // sessions remembered later may have started after the directory was read
+	t.mu.Unlock()
+	procs := listProcesses(procDir, t.has)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	occupied := make(map[int]bool, len(t.sids))
+	for _, p := range procs {
+		sid := int(p.Sid)
+		if _, ok := t.sids[sid]; ok {
+			p.FromExec = true
+			occupied[sid] = true
+		}
+	}
+	for sid, e := range t.sids {
+		switch {
+		case occupied[sid] || e.seq > judged:
+			e.missed = false
+			t.sids[sid] = e
+		case !e.missed:
+			e.missed = true
+			t.sids[sid] = e
+		default:
+			delete(t.sids, sid)
+		}
+	}
+	return procs
 }
 
 func (s *agentServer) Ping(ctx context.Context, _ *agentpb.PingRequest) (*agentpb.PingResponse, error) {
@@ -166,7 +235,7 @@ func (s *agentServer) requireEnvironment() error {
 }
 
 func (s *agentServer) ListProcesses(ctx context.Context, _ *agentpb.ListProcessesRequest) (*agentpb.ListProcessesResponse, error) {
-	return &agentpb.ListProcessesResponse{Processes: listProcesses("/proc", s.sessions.has)}, nil
+	return &agentpb.ListProcessesResponse{Processes: s.sessions.list("/proc")}, nil
 }
 
 func (s *agentServer) EnsureUser(ctx context.Context, req *agentpb.EnsureUserRequest) (*agentpb.EnsureUserResponse, error) {
