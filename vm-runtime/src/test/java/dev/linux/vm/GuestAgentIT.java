@@ -443,6 +443,28 @@ class GuestAgentIT {
   }
 
   @Test
+  @Order(16)
+  void aProcessLeftBehindByAnExecStillCountsAsStartedByIt() throws Exception {
+    Result r = run(ProcessSpec.of("sh", "-c", "sleep 60 >/dev/null 2>&1 </dev/null & echo $!"));
+    assertEquals(0, r.status, r.stderr);
+    int pid = Integer.parseInt(r.stdout.strip());
+    List<GuestProcess> processes = agent.listProcesses();
+    GuestProcess sleeper = processes.stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+    System.err.println("[agent] left behind by its Exec root: " + sleeper);
+    assertEquals(List.of("sleep", "60"), sleeper.args());
+    assertTrue(sleeper.fromExec() && !sleeper.execSession() && sleeper.keepsEnvironmentBusy(), sleeper.toString());
+    GuestProcess init = processes.stream().filter(p -> p.pid() == 1).findFirst().orElseThrow();
+    assertFalse(init.fromExec(), init.toString());
+
+    assertEquals(0, run(ProcessSpec.of("sh", "-c", "kill $1", "sh", Integer.toString(pid))).status);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (agent.listProcesses().stream().anyMatch(p -> p.pid() == pid)) {
+      assertTrue(System.nanoTime() < deadline, "the killed sleeper is still listed");
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
   @Order(20)
   void afterStopTheDiskNeedsNoJournalRecovery() throws Exception {
     // Leave a process writing and a file open when stop comes.

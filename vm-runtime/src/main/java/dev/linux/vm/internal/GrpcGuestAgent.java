@@ -169,7 +169,7 @@ public final class GrpcGuestAgent implements GuestAgent {
     try {
       return quick().listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList().stream()
           .map(p -> new GuestProcess(p.getPid(), p.getPpid(), p.getPgid(), p.getSid(), p.getUid(),
-              p.getState(), p.getArgsList(), p.getExecSession()))
+              p.getState(), p.getArgsList(), p.getExecSession(), p.getFromExec()))
           .toList();
     } catch (StatusRuntimeException e) {
       throw AgentErrors.map(e);
