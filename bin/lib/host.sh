@@ -133,7 +133,7 @@ linux_jvm_options() { # JAVA_HOME [ARCHIVE] -> options for a short-lived CLI JVM
   # A class-data archive made automatically on first use (and again when the jars change) cuts the
   # CLI's start-up by about a third; the JVM checks it against the class path before using it.
   if [[ -n ${2:-} ]]; then
-    opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$2" -Xlog:cds=off)
+    opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$2" -Xlog:cds=off -Xlog:cds+dynamic=off)
     ((major >= 24)) && opts+=(-Xlog:aot=off)
   fi
   echo "${opts[@]}"

@@ -19,7 +19,17 @@ final class CliEnvironment {
     return GlobalConfig.load(home(), System.getenv());
   }
 
+  /**
+   * The environments, with the per-user daemon owning their VMs; {@code LINUX_NO_DAEMON=1} keeps
+   * VMs in this process's hands instead (one agent session per VM at a time, no idle shutdown).
+   */
   static Environments environments(PrintWriter err, boolean quiet) {
-    return new Environments(home(), new TerminalProgress(err, quiet), config().kernel());
+    LinuxHome home = home();
+    TerminalProgress progress = new TerminalProgress(err, quiet);
+    Environments local = new Environments(home, progress, config().kernel());
+    if ("1".equals(System.getenv("LINUX_NO_DAEMON"))) {
+      return local;
+    }
+    return new Environments(home, progress, config().kernel(), new DaemonOwner(home, progress, local));
   }
 }

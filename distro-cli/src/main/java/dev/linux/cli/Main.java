@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       CloneCommand.class,
       CopyCommand.class,
       ShutdownCommand.class,
+      DaemonCommand.class,
       ConfigCommand.class,
       ImageCommand.class,
       ImportCommand.class,
@@ -42,7 +43,8 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Environment: LINUX_HOME (an independent data directory), LINUX_ACCEL (kvm|tcg), LINUX_DEBUG=1.",
+      "Environment: LINUX_HOME (an independent data directory), LINUX_ACCEL (kvm|tcg), LINUX_DEBUG=1,",
+      "LINUX_NO_DAEMON=1 (this process runs VMs itself, no daemon).",
     })
 public final class Main implements Runnable {
 

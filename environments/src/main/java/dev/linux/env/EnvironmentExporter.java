@@ -22,16 +22,18 @@ import java.util.Optional;
  */
 final class EnvironmentExporter {
 
-  private static final Duration SESSION_WAIT = Duration.ofMinutes(30);
-
   private final LinuxHome home;
   private final EnvironmentStore store;
   private final Progress progress;
+  private final java.util.function.Function<EnvName, GuestAgent> sessions;
 
-  EnvironmentExporter(LinuxHome home, EnvironmentStore store, Progress progress) {
+  /** @param sessions opens an agent session with a running environment */
+  EnvironmentExporter(LinuxHome home, EnvironmentStore store, Progress progress,
+      java.util.function.Function<EnvName, GuestAgent> sessions) {
     this.home = home;
     this.store = store;
     this.progress = progress;
+    this.sessions = sessions;
   }
 
   /** Writes the export to {@code target}; on failure nothing is left at or beside it. */
@@ -83,7 +85,7 @@ final class EnvironmentExporter {
       try (OutputStream compressed = format.compressing(out)) {
         if (vm.isPresent()) {
           progress.notice("Exporting " + name + " (running: the guest writes the archive)...");
-          try (GuestAgent agent = vm.get().connectAgent(SESSION_WAIT, progress::notice)) {
+          try (GuestAgent agent = sessions.apply(name)) {
             agent.exportRoot(compressed);
           }
         } else {

@@ -34,16 +34,26 @@ public final class Environments {
   private final EnvironmentStore store;
   private final Progress progress;
   private final GuestBoot boot;
+  /** Who starts, connects to, stops and removes environments; null: this object, in-process. */
+  private final VmOwner owner;
 
   /**
+   * Environments whose VMs this process owns (the daemon, tests).
+   *
    * @param kernelDir a directory holding {@code vmlinuz} and {@code modules/} to boot instead of
    *     the distribution's cloud kernel (empty: provision that one)
    */
   public Environments(LinuxHome home, Progress progress, Optional<Path> kernelDir) {
+    this(home, progress, kernelDir, null);
+  }
+
+  /** Environments whose VMs {@code owner} runs (the CLI passes the daemon's client). */
+  public Environments(LinuxHome home, Progress progress, Optional<Path> kernelDir, VmOwner owner) {
     this.home = home;
     this.store = new EnvironmentStore(home);
     this.progress = progress;
     this.boot = new GuestBoot(home, progress, kernelDir);
+    this.owner = owner;
   }
 
   public Optional<EnvironmentRecord> find(EnvName name) {
@@ -74,6 +84,10 @@ public final class Environments {
 
   /** Boots the environment unless it is running; returns once its agent answers. */
   public void start(EnvName name) {
+    if (owner != null) {
+      owner.start(name);
+      return;
+    }
     running(name);
   }
 
@@ -82,6 +96,9 @@ public final class Environments {
    * caller closes the session.
    */
   public GuestAgent connect(EnvName name) {
+    if (owner != null) {
+      return owner.connect(name);
+    }
     VirtualMachine vm = running(name);
     try {
       return new SessionAgent(vm.connectAgent(SESSION_WAIT, progress::notice));
@@ -114,6 +131,9 @@ public final class Environments {
 
   /** Shuts the environment down cleanly; false if it was not running. */
   public boolean stop(EnvName name, Duration grace) {
+    if (owner != null) {
+      return owner.stop(name, grace);
+    }
     store.get(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
@@ -129,6 +149,10 @@ public final class Environments {
 
   /** Deletes an environment; a running one only with {@code force} (it is stopped first). */
   public void remove(EnvName name, boolean force) {
+    if (owner != null) {
+      owner.remove(name, force);
+      return;
+    }
     store.get(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
@@ -148,12 +172,12 @@ public final class Environments {
 
   /** Writes the environment's filesystem to {@code target} as a tar (see {@link EnvironmentExporter}). */
   public void export(EnvName name, java.nio.file.Path target, ExportFormat format) {
-    new EnvironmentExporter(home, store, progress).export(name, target, format);
+    new EnvironmentExporter(home, store, progress, this::connect).export(name, target, format);
   }
 
   /** Writes the environment's filesystem to {@code out}, which is left open. */
   public void export(EnvName name, java.io.OutputStream out, ExportFormat format) {
-    new EnvironmentExporter(home, store, progress).export(name, out, format);
+    new EnvironmentExporter(home, store, progress, this::connect).export(name, out, format);
   }
 
   /** Creates an environment from a rootfs tarball file (see {@link RootfsImporter}). */
@@ -198,6 +222,9 @@ public final class Environments {
 
   /** Stops every running environment, in parallel; returns the names of those it stopped. */
   public List<EnvName> stopAll(Duration grace) {
+    if (owner != null) {
+      return owner.stopAll(grace);
+    }
     return new EnvironmentShutdown(this, store).stopAll(grace);
   }
 

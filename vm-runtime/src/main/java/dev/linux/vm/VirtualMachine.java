@@ -176,13 +176,21 @@ public final class VirtualMachine {
     return connectAgent(lockWait, notice, HELLO_TIMEOUT);
   }
 
-  private GuestAgent connectAgent(Duration lockWait, Consumer<String> notice, Duration helloTimeout)
+  private GrpcGuestAgent connectAgent(Duration lockWait, Consumer<String> notice, Duration helloTimeout)
       throws AgentException {
     if (!isRunning()) {
       throw new AgentException(AgentException.Code.UNAVAILABLE, "VM " + name + " is not running");
     }
     return GrpcGuestAgent.connect(
         agentSocket(), runtimeDir.resolve(AGENT_LOCK), lockWait, helloTimeout, notice);
+  }
+
+  /**
+   * Opens the VM's agent connection for sharing (see {@link AgentChannel}): like {@link
+   * #connectAgent(Duration, Consumer)}, it holds the VM's agent lock until closed.
+   */
+  public AgentChannel openAgentChannel(Duration lockWait, Consumer<String> notice) throws AgentException {
+    return new AgentChannel(connectAgent(lockWait, notice, HELLO_TIMEOUT));
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.linux.vm.internal;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.InternalNettyChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -11,6 +13,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,48 +45,26 @@ final class AgentTransport {
             .channelType(EpollDomainSocketChannel.class)
             .eventLoopGroup(group)
             .overrideAuthority("localhost")
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            // A connection to a guest is never dropped for idleness: it may be shared for days,
+            // and each reconnect would cost a session hello.
+            .idleTimeout(30, TimeUnit.DAYS);
     InternalNettyChannelBuilder.setProtocolNegotiatorFactory(
         builder, HelloNegotiator.factory(helloTimeout));
     return builder.build();
   }
 
-  /**
-   * Keeps gRPC's and netty's java.util.logging output off the user's terminal.
-   *
-   * <p>grpc-netty sets {@code SO_KEEPALIVE} on every client channel it creates, and netty's
-   * Unix-domain channel does not know that option, so every connection logged a warning; gRPC
-   * offers no way to leave the option out, so that one message is filtered. Beyond it, unless the
-   * process configures java.util.logging itself, only SEVERE messages of these libraries pass: the
-   * client reports every failure that matters to its caller as an {@code AgentException}.
-   */
-  static final class QuietLogs {
-    /** Held so that the configured loggers are not collected and reset. */
-    private static final List<Logger> LOGGERS =
-        List.of(
-            Logger.getLogger("io.netty.bootstrap.Bootstrap"),
-            Logger.getLogger("io.grpc"),
-            Logger.getLogger("io.netty"));
-
-    private QuietLogs() {}
-
-    static void install() {
-      Logger bootstrap = LOGGERS.get(0);
-      bootstrap.setFilter(
-          record ->
-              record.getMessage() == null
-                  || !(record.getMessage().startsWith("Unknown channel option 'SO_KEEPALIVE'")
-                      && record.getMessage().contains("DomainSocketChannel")));
-      boolean configured =
-          System.getProperty("java.util.logging.config.file") != null
-              || System.getProperty("java.util.logging.config.class") != null;
-      if (!configured) {
-        for (Logger logger : LOGGERS.subList(1, LOGGERS.size())) {
-          if (logger.getLevel() == null) {
-            logger.setLevel(Level.SEVERE);
-          }
-        }
-      }
-    }
+  /** A plain HTTP/2 channel to a relay's socket; every call carries {@code header: value}. */
+  static ManagedChannel relayChannel(Path socket, String header, String value) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER), value);
+    return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollDomainSocketChannel.class)
+        .eventLoopGroup(Loop.GROUP)
+        .usePlaintext()
+        .overrideAuthority("localhost")
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .build();
   }
 }

@@ -53,14 +53,40 @@ public final class GrpcGuestAgent implements GuestAgent {
 
   private final ManagedChannel channel;
   private final AutoCloseable lock;
+  /** False for a view on a channel someone else owns: closing the view leaves the channel open. */
+  private final boolean ownsChannel;
   private final GuestAgentGrpc.GuestAgentBlockingStub blocking;
   private final GuestAgentGrpc.GuestAgentStub async;
 
   GrpcGuestAgent(ManagedChannel channel, AutoCloseable lock) {
+    this(channel, lock, true);
+  }
+
+  private GrpcGuestAgent(ManagedChannel channel, AutoCloseable lock, boolean ownsChannel) {
     this.channel = Objects.requireNonNull(channel);
     this.lock = lock;
+    this.ownsChannel = ownsChannel;
     this.blocking = GuestAgentGrpc.newBlockingStub(channel);
     this.async = GuestAgentGrpc.newStub(channel);
+  }
+
+  /** The channel this agent talks over (the daemon relays other clients' calls onto it). */
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  /** Another agent on this one's channel, whose {@code close} leaves the channel open. */
+  public GrpcGuestAgent view() {
+    return new GrpcGuestAgent(channel, null, false);
+  }
+
+  /**
+   * An agent reached through a relay (the daemon) at {@code socket}: no session hello (that is
+   * the relay's business with the guest), and every call carries {@code header: value} so the
+   * relay knows which VM it is for. No Ping here: the relay answers for the VM.
+   */
+  public static GrpcGuestAgent relayed(Path socket, String header, String value) {
+    return new GrpcGuestAgent(AgentTransport.relayChannel(socket, header, value), null);
   }
 
   /** Time the first Ping gets beyond the hello, for the HTTP/2 handshake and the call itself. */
@@ -76,7 +102,7 @@ public final class GrpcGuestAgent implements GuestAgent {
    * Ping is the one check that the guest's HTTP/2 server answers too: the channel connects lazily,
    * and without it a broken connection would surface only in the caller's first real call.
    */
-  public static GuestAgent connect(
+  public static GrpcGuestAgent connect(
       Path socket, Path lockFile, Duration lockWait, Duration helloTimeout, Consumer<String> notice)
       throws AgentException {
     AgentLock lock = AgentLock.acquire(lockFile, lockWait, notice);
@@ -307,6 +333,9 @@ public final class GrpcGuestAgent implements GuestAgent {
 
   @Override
   public void close() {
+    if (!ownsChannel) {
+      return;
+    }
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);

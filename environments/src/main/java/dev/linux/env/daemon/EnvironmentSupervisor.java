@@ -1,0 +1,367 @@
+package dev.linux.env.daemon;
+
+import dev.linux.env.EnvException;
+import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.Environments;
+import dev.linux.env.GlobalConfig;
+import dev.linux.env.LinuxHome;
+import dev.linux.env.Progress;
+import dev.linux.vm.AgentChannel;
+import dev.linux.vm.AgentException;
+import dev.linux.vm.GuestAgent;
+import dev.linux.vm.GuestProcess;
+import dev.linux.vm.VirtualMachine;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The daemon's running environments: boots and stops them, holds one shared agent connection per
+ * VM, and keeps house once a second (notices VMs that died, reconnects broken connections, keeps
+ * guest clocks in step, stops environments that stayed idle past their timeout).
+ *
+ * <p>Lifecycle operations of one environment are serialised by its {@link Supervised#lifecycle}
+ * lock here, and across processes by the store's file lock that {@link Environments} takes.
+ */
+final class EnvironmentSupervisor implements AutoCloseable {
+
+  private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+  private static final Duration PROCESS_CHECK_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration CLOCK_SYNC_INTERVAL = Duration.ofSeconds(60);
+  /** Time processes get between SIGTERM and SIGKILL when an idle environment stops. */
+  private static final Duration IDLE_STOP_GRACE = Duration.ofSeconds(5);
+
+  private final LinuxHome home;
+  private final DaemonLog log;
+  private final Function<Progress, Environments> environments;
+  private final Map<EnvName, Supervised> entries = new ConcurrentHashMap<>();
+
+  EnvironmentSupervisor(LinuxHome home, DaemonLog log) {
+    this(home, log, progress -> new Environments(home, progress, config(home).kernel()));
+  }
+
+  EnvironmentSupervisor(LinuxHome home, DaemonLog log, Function<Progress, Environments> environments) {
+    this.home = home;
+    this.log = log;
+    this.environments = environments;
+  }
+
+  private static GlobalConfig config(LinuxHome home) {
+    return GlobalConfig.load(home, System.getenv());
+  }
+
+  private Supervised entry(EnvName name) {
+    return entries.computeIfAbsent(name, Supervised::new);
+  }
+
+  /** Boots the environment unless it runs, and opens its shared agent connection. */
+  void start(EnvName name, Progress progress) {
+    Supervised s = entry(name);
+    s.lifecycle.lock();
+    try {
+      if (s.serving() && vm(name).isPresent()) {
+        s.touch();
+        return;
+      }
+      s.state = Supervised.State.STARTING;
+      environments.apply(progress).start(name);
+      adopt(s, progress);
+    } catch (RuntimeException e) {
+      closeChannel(s);
+      s.state = Supervised.State.STOPPED;
+      throw e;
+    } finally {
+      s.lifecycle.unlock();
+    }
+  }
+
+  /**
+   * A running environment's shared connection for one relayed call, counted as open until the
+   * lease is released. A VM that runs without a connection (the daemon restarted) is adopted.
+   */
+  Lease lease(EnvName name) {
+    Supervised s = entry(name);
+    if (!s.serving()) {
+      s.lifecycle.lock();
+      try {
+        if (!s.serving()) {
+          if (vm(name).isEmpty()) {
+            throw new EnvException(EnvException.Code.UNAVAILABLE, name + " is not running (start it: linux start " + name + ")");
+          }
+          adopt(s, Progress.SILENT);
+        }
+      } finally {
+        s.lifecycle.unlock();
+      }
+    }
+    s.openCalls.incrementAndGet();
+    s.touch();
+    return new Lease(s);
+  }
+
+  /** One relayed call's hold on an environment's connection. */
+  static final class Lease {
+    private final Supervised entry;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Lease(Supervised entry) {
+      this.entry = entry;
+    }
+
+    io.grpc.Channel channel() {
+      AgentChannel c = entry.channel;
+      if (c == null) {
+        throw new EnvException(EnvException.Code.UNAVAILABLE, entry.name + " stopped");
+      }
+      return c.grpcChannel();
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        entry.touch();
+        entry.openCalls.decrementAndGet();
+      }
+    }
+  }
+
+  /** Stops the environment cleanly; sessions on it end. False if it was not running. */
+  boolean stop(EnvName name, Duration grace) {
+    Supervised s = entry(name);
+    s.lifecycle.lock();
+    try {
+      s.state = Supervised.State.STOPPING;
+      closeChannel(s);
+      return environments.apply(Progress.SILENT).stop(name, grace);
+    } finally {
+      s.state = Supervised.State.STOPPED;
+      s.lifecycle.unlock();
+    }
+  }
+
+  /** Stops every running environment in parallel; returns those it stopped. */
+  List<EnvName> stopAll(Duration grace) {
+    List<EnvName> running = environments.apply(Progress.SILENT).list().stream()
+        .map(status -> status.record().envName())
+        .filter(name -> vm(name).isPresent())
+        .toList();
+    List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    for (EnvName name : running) {
+      threads.add(Thread.ofVirtual().start(() -> {
+        try {
+          stop(name, grace);
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EnvException(EnvException.Code.UNAVAILABLE, "interrupted while stopping environments", e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
+    return running;
+  }
+
+  /** Deletes the environment; a running one only with {@code force}. */
+  void remove(EnvName name, boolean force) {
+    Supervised s = entry(name);
+    s.lifecycle.lock();
+    try {
+      if (force) {
+        closeChannel(s);
+      } else if (vm(name).isPresent()) {
+        throw new EnvException(
+            EnvException.Code.FAILED_PRECONDITION,
+            name + " is running; stop it first (linux stop " + name + ") or use --force");
+      }
+      environments.apply(Progress.SILENT).remove(name, force);
+      s.state = Supervised.State.STOPPED;
+      entries.remove(name, s);
+    } finally {
+      s.lifecycle.unlock();
+    }
+  }
+
+  /** Takes over every VM that runs without a daemon (after a daemon crash or restart). */
+  void adoptRunning() {
+    for (var status : environments.apply(Progress.SILENT).list()) {
+      EnvName name = status.record().envName();
+      if (vm(name).isEmpty()) {
+        continue;
+      }
+      Supervised s = entry(name);
+      s.lifecycle.lock();
+      try {
+        if (!s.serving()) {
+          adopt(s, Progress.SILENT);
+          log.info(name + ": adopted the running VM (pid " + s.vmPid + ")");
+        }
+      } catch (RuntimeException e) {
+        log.info(name + ": cannot adopt the running VM: " + e.getMessage());
+      } finally {
+        s.lifecycle.unlock();
+      }
+    }
+  }
+
+  /** Opens the shared connection to a running VM; the caller holds the lifecycle lock. */
+  private void adopt(Supervised s, Progress progress) {
+    VirtualMachine vm = vm(s.name).orElseThrow(() ->
+        new EnvException(EnvException.Code.UNAVAILABLE, s.name + " stopped while starting"));
+    closeChannel(s);
+    try {
+      s.channel = vm.openAgentChannel(LOCK_WAIT, progress::notice);
+    } catch (AgentException e) {
+      throw new EnvException(EnvException.Code.UNAVAILABLE, s.name + ": " + e.getMessage(), e);
+    }
+    s.vmPid = vm.pid();
+    s.sessionProcesses = 0;
+    s.lastProcessCheckNanos = 0;
+    s.lastClockSyncNanos = System.nanoTime();
+    s.touch();
+    s.state = Supervised.State.RUNNING;
+  }
+
+  private static void closeChannel(Supervised s) {
+    AgentChannel c = s.channel;
+    s.channel = null;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  private Optional<VirtualMachine> vm(EnvName name) {
+    return VirtualMachine.find(home.files(name).runtime());
+  }
+
+  /** One round of housekeeping over every running environment. */
+  void tick() {
+    for (Supervised s : entries.values()) {
+      if (s.state != Supervised.State.RUNNING || !s.lifecycle.tryLock()) {
+        continue; // not ours to look after, or a lifecycle operation is under way
+      }
+      try {
+        look(s);
+      } catch (RuntimeException e) {
+        log.info(s.name + ": housekeeping failed: " + e.getMessage());
+      } finally {
+        s.lifecycle.unlock();
+      }
+    }
+  }
+
+  private void look(Supervised s) {
+    if (vm(s.name).isEmpty()) {
+      log.info(s.name + ": the VM exited");
+      closeChannel(s);
+      s.state = Supervised.State.STOPPED;
+      return;
+    }
+    if (s.channel == null || !s.channel.isOpen()) {
+      log.info(s.name + ": agent connection lost; reconnecting");
+      adopt(s, Progress.SILENT);
+    }
+    long now = System.nanoTime();
+    GuestAgent agent = s.channel.agent();
+    if (now - s.lastProcessCheckNanos >= PROCESS_CHECK_INTERVAL.toNanos()) {
+      s.lastProcessCheckNanos = now;
+      try {
+        s.sessionProcesses = (int) agent.listProcesses().stream().filter(GuestProcess::keepsEnvironmentBusy).count();
+      } catch (AgentException e) {
+        log.info(s.name + ": cannot list processes: " + e.getMessage());
+      }
+      if (s.sessionProcesses > 0) {
+        s.touch();
+      }
+    }
+    if (now - s.lastClockSyncNanos >= CLOCK_SYNC_INTERVAL.toNanos()) {
+      s.lastClockSyncNanos = now;
+      try {
+        agent.setTime(Instant.now());
+      } catch (AgentException | UnsupportedOperationException e) {
+        log.info(s.name + ": cannot set the guest clock: " + e.getMessage());
+      }
+    }
+    if (s.openCalls.get() > 0) {
+      s.touch();
+      return;
+    }
+    long timeout = idleTimeoutSeconds(s.name);
+    if (timeout >= 0 && s.idleNanos(now) >= Duration.ofSeconds(timeout).toNanos()
+        && s.idleStopPending.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("idle-stop-" + s.name).start(() -> stopIdle(s, timeout));
+    }
+  }
+
+  /** Stops an idle environment, unless a session arrived since it was found idle. */
+  private void stopIdle(Supervised s, long timeout) {
+    s.lifecycle.lock();
+    try {
+      if (s.state != Supervised.State.RUNNING || s.busy()
+          || s.idleNanos(System.nanoTime()) < Duration.ofSeconds(timeout).toNanos()) {
+        return;
+      }
+      log.info(s.name + ": idle for " + timeout + " s; stopping");
+      stop(s.name, IDLE_STOP_GRACE);
+      log.info(s.name + ": stopped");
+    } catch (RuntimeException e) {
+      log.info(s.name + ": idle stop failed: " + e.getMessage());
+    } finally {
+      s.idleStopPending.set(false);
+      s.lifecycle.unlock();
+    }
+  }
+
+  /** The environment's own idle timeout, else the global one; -1 never. */
+  long idleTimeoutSeconds(EnvName name) {
+    Optional<EnvironmentRecord> record = environments.apply(Progress.SILENT).find(name);
+    if (record.isPresent() && record.get().idleTimeoutSeconds() != null) {
+      return record.get().idleTimeoutSeconds();
+    }
+    try {
+      return config(home).idleTimeoutSeconds();
+    } catch (RuntimeException e) {
+      return -1; // an unreadable config never stops anything by surprise
+    }
+  }
+
+  /** Whether any environment is running or changing state (then the daemon must stay). */
+  boolean hasWork() {
+    return entries.values().stream().anyMatch(s -> s.state != Supervised.State.STOPPED || s.lifecycle.isLocked());
+  }
+
+  /** What the daemon runs right now, for {@code linux daemon status}. */
+  List<Snapshot> snapshot() {
+    long now = System.nanoTime();
+    return entries.values().stream()
+        .filter(s -> s.state != Supervised.State.STOPPED)
+        .sorted(java.util.Comparator.comparing(s -> s.name.value()))
+        .map(s -> new Snapshot(s.name, s.state.display(), s.vmPid, s.openCalls.get(), s.sessionProcesses,
+            Duration.ofNanos(s.idleNanos(now)), s.state == Supervised.State.RUNNING ? idleTimeoutSeconds(s.name) : -1))
+        .toList();
+  }
+
+  record Snapshot(EnvName name, String state, long vmPid, int openCalls, int sessionProcesses, Duration idle, long idleTimeoutSeconds) {}
+
+  /** Lets go of every connection; the VMs keep running for the next daemon to adopt. */
+  @Override
+  public void close() {
+    entries.values().forEach(EnvironmentSupervisor::closeChannel);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.linux.env.daemon;
+
+import dev.linux.env.EnvName;
+import dev.linux.vm.AgentChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What the daemon knows about one environment. Lifecycle operations on it (start, stop, remove,
+ * adoption, the idle stop) hold {@link #lifecycle}, so they never overlap; relayed calls only read
+ * {@link #channel} and count themselves in {@link #openCalls}.
+ */
+final class Supervised {
+
+  enum State {
+    STARTING, RUNNING, STOPPING, STOPPED;
+
+    String display() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  final EnvName name;
+  final ReentrantLock lifecycle = new ReentrantLock();
+  final AtomicInteger openCalls = new AtomicInteger();
+  final AtomicBoolean idleStopPending = new AtomicBoolean();
+
+  volatile State state = State.STOPPED;
+  /** The one agent connection every session of this environment shares; null while not running. */
+  volatile AgentChannel channel;
+  volatile long vmPid;
+  volatile long lastActiveNanos = System.nanoTime();
+  volatile long lastProcessCheckNanos;
+  volatile long lastClockSyncNanos;
+  /** Processes started by run or enter still alive at the last look. */
+  volatile int sessionProcesses;
+
+  Supervised(EnvName name) {
+    this.name = name;
+  }
+
+  void touch() {
+    lastActiveNanos = System.nanoTime();
+  }
+
+  boolean busy() {
+    return openCalls.get() > 0 || sessionProcesses > 0;
+  }
+
+  long idleNanos(long now) {
+    return busy() ? 0 : now - lastActiveNanos;
+  }
+
+  boolean serving() {
+    AgentChannel c = channel;
+    return state == State.RUNNING && c != null && c.isOpen();
+  }
+}
