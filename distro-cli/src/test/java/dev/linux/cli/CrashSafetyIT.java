@@ -42,7 +42,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash safety without a daemon, through the real CLI on real VMs: QEMU killed while the guest
+ * Crash safety through the real CLI on real VMs: QEMU killed while the guest
  * appends and fsyncs records loses no acknowledged record and is noticed as stopped; the disk
  * passes e2fsck after a clean stop; fstrim in the guest shrinks the host file; concurrent
  * lifecycle commands on one environment leave a sound record and no stray QEMU; a create killed
@@ -306,6 +306,11 @@ class CrashSafetyIT {
 
   /** Pids of the QEMU processes started by this class (their command line names our runtime root). */
   static List<Long> ourQemus() throws IOException {
+    return qemusUnder(runtimeRoot);
+  }
+
+  /** The QEMU processes whose command line names a path under {@code runtimeRoot}. */
+  static List<Long> qemusUnder(Path runtimeRoot) throws IOException {
     List<Long> pids = new ArrayList<>();
     String marker = runtimeRoot.toString() + "/";
     for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
