@@ -62,11 +62,15 @@ final class InspectCommand implements Callable<Integer> {
     EnvironmentRecord record = inspection.status().record();
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", record.name());
-    row.put("state", inspection.status().state());
+    row.put("state", inspection.status().state().label());
+    inspection.status().stateReason().ifPresent(reason -> row.put("stateReason", reason));
     inspection.status().pid().ifPresent(pid -> row.put("pid", pid));
     row.put("image", record.image());
     row.put("imageDigest", record.imageDigest());
     row.put("created", record.created().toString());
+    if (record.lastStarted() != null) {
+      row.put("lastStarted", record.lastStarted().toString());
+    }
     row.put("cpus", record.cpus());
     row.put("memoryBytes", record.memoryBytes());
     row.put("diskBytes", record.diskBytes());

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "list", aliases = "ls", description = "List environments and whether they are running.")
+@Command(name = "list", aliases = "ls", description = "List environments and their state.")
 final class ListCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -34,7 +34,7 @@ final class ListCommand implements Callable<Integer> {
     String format = "%-16s %-9s %-28s %4s  %-8s  %s%n";
     out.printf(format, "NAME", "STATE", "IMAGE", "CPUS", "MEMORY", "DISK");
     for (EnvironmentStatus s : all) {
-      out.printf(format, s.record().name(), s.state(), s.record().image(), s.record().cpus(),
+      out.printf(format, s.record().name(), s.state().label(), s.record().image(), s.record().cpus(),
           new ByteSize(s.record().memoryBytes()).human(),
           new ByteSize(s.diskUsedBytes()).human() + " / " + new ByteSize(s.record().diskBytes()).human());
     }
@@ -44,7 +44,8 @@ final class ListCommand implements Callable<Integer> {
   private static Map<String, Object> toJson(EnvironmentStatus s) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", s.record().name());
-    row.put("state", s.state());
+    row.put("state", s.state().label());
+    s.stateReason().ifPresent(reason -> row.put("stateReason", reason));
     row.put("image", s.record().image());
     row.put("imageDigest", s.record().imageDigest());
     row.put("cpus", s.record().cpus());
@@ -52,6 +53,9 @@ final class ListCommand implements Callable<Integer> {
     row.put("diskBytes", s.record().diskBytes());
     row.put("diskUsedBytes", s.diskUsedBytes());
     row.put("created", s.record().created().toString());
+    if (s.record().lastStarted() != null) {
+      row.put("lastStarted", s.record().lastStarted().toString());
+    }
     s.pid().ifPresent(pid -> row.put("pid", pid));
     return row;
   }

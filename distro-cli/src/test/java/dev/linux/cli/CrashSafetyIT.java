@@ -228,7 +228,7 @@ class CrashSafetyIT {
 
     var again = cli.run("create", "big", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG, "--disk", "128M");
     assertEquals(0, again.exit(), again.toString());
-    assertEquals("stopped", listed("big").get("state").asText());
+    assertEquals("created", listed("big").get("state").asText());
     assertFalse(Files.exists(staging), "the next create of the name removes what the killed one left");
     var rm = cli.run("rm", "big");
     assertEquals(0, rm.exit(), rm.toString());

@@ -49,7 +49,7 @@ class LifecycleIT {
 
   @Test
   @Order(1)
-  void createWritesAStoppedEnvironment() throws Exception {
+  void createWritesAnEnvironmentThatHasNotBootedYet() throws Exception {
     var created = cli.run("create", "bb", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG,
         "--disk", "256M", "--memory", "256M", "--cpus", "1");
     assertEquals(0, created.exit(), created.toString());
@@ -58,7 +58,7 @@ class LifecycleIT {
     JsonNode list = new ObjectMapper().readTree(cli.run("list", "--json").stdout());
     assertEquals(1, list.size());
     assertEquals("bb", list.get(0).get("name").asText());
-    assertEquals("stopped", list.get(0).get("state").asText());
+    assertEquals("created", list.get(0).get("state").asText());
     assertEquals(256L << 20, list.get(0).get("diskBytes").asLong());
   }
 
@@ -71,6 +71,7 @@ class LifecycleIT {
 
     JsonNode list = new ObjectMapper().readTree(cli.run("list", "--json").stdout());
     assertEquals("running", list.get(0).get("state").asText());
+    assertTrue(list.get(0).has("lastStarted"), list.toString());
   }
 
   @Test

@@ -64,7 +64,9 @@ final class EnvironmentCloner {
       EnvironmentRenamer.Locks.requireStopped(from, source, "clone");
       return store.create(target, files -> {
         diskCopy.copy(from.disk(), files.disk());
-        return original.withName(target).withCreated(Instant.now());
+        // A new environment: it has not booted as itself yet.
+        return original.withName(target).withCreated(Instant.now())
+            .withState(EnvironmentState.CREATED, null).withLastStarted(null);
       });
     }
   }

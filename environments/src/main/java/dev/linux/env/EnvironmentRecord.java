@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * What is stored about one environment ({@code env.json}). Runtime state (running or not) is not
- * stored here: it is read from the VM's runtime directory, so it cannot go stale.
+ * What is stored about one environment ({@code env.json}). The stored {@link #state} is the last
+ * lifecycle step taken; whether a VM really runs is read from its runtime directory, and {@link
+ * EnvironmentState#effective} reconciles the two, so a state left by a crash cannot mislead.
  *
  * @param name the environment's name
  * @param image the image reference it was created from, as the user typed it
@@ -21,6 +22,11 @@ import java.util.Objects;
  *     global default
  * @param systemd whether the distribution's init runs as PID 1 of the environment; null follows
  *     the image's {@code /etc/wsl.conf} ({@code [boot] systemd})
+ * @param state the last lifecycle step taken; null (a record written before states existed) reads
+ *     as {@link EnvironmentState#CREATED}
+ * @param stateReason why the last boot failed while {@code state} is {@link
+ *     EnvironmentState#BROKEN}, one line; null in every other state
+ * @param lastStarted when it last finished booting; null until its first boot
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -33,13 +39,17 @@ public record EnvironmentRecord(
     long diskBytes,
     ImageDefaults imageDefaults,
     Long idleTimeoutSeconds,
-    Boolean systemd) {
+    Boolean systemd,
+    EnvironmentState state,
+    String stateReason,
+    Instant lastStarted) {
 
-  /** A record with the global idle timeout. */
+  /** A record of a new environment, with the global idle timeout. */
   public EnvironmentRecord(
       String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
       long diskBytes, ImageDefaults imageDefaults) {
-    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null, null);
+    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null, null,
+        EnvironmentState.CREATED, null, null);
   }
 
   public EnvironmentRecord {
@@ -47,6 +57,8 @@ public record EnvironmentRecord(
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(created, "created");
     imageDefaults = imageDefaults == null ? ImageDefaults.NONE : imageDefaults;
+    state = state == null ? EnvironmentState.CREATED : state;
+    stateReason = state == EnvironmentState.BROKEN ? stateReason : null;
     if (idleTimeoutSeconds != null && idleTimeoutSeconds < -1) {
       throw new EnvException(
           EnvException.Code.INVALID_ARGUMENT, "idle timeout must be -1 (never) or at least 0 seconds, not " + idleTimeoutSeconds);
@@ -72,30 +84,39 @@ public record EnvironmentRecord(
   // component added later cannot be dropped by a caller that rebuilds the record by hand.
 
   public EnvironmentRecord withName(EnvName newName) {
-    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withCreated(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withCpus(int newCpus) {
-    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withMemoryBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withDiskBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withIdleTimeoutSeconds(Long seconds) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted);
   }
 
   public EnvironmentRecord withSystemd(Boolean enabled) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted);
+  }
+
+  /** A copy in {@code newState}; {@code reason} says why when it is broken (dropped otherwise). */
+  public EnvironmentRecord withState(EnvironmentState newState, String reason) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted);
+  }
+
+  public EnvironmentRecord withLastStarted(Instant when) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when);
   }
 }

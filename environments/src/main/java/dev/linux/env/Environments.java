@@ -129,18 +129,32 @@ public final class Environments {
     }
   }
 
-  /** Shuts the environment down cleanly; false if it was not running. */
+  /**
+   * Shuts the environment down cleanly; false if it was not running. Its record goes through
+   * {@code stopping} to {@code stopped}; one that still says a VM runs when none does is corrected.
+   */
   public boolean stop(EnvName name, Duration grace) {
     if (owner != null) {
       return owner.stop(name, grace);
     }
     store.get(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
+      EnvironmentRecord record = store.get(name);
       Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
       if (vm.isEmpty()) {
+        if (EnvironmentState.effective(record.state(), false) != record.state()) {
+          store.save(record.withState(EnvironmentState.STOPPED, null));
+        }
         return false;
       }
-      vm.get().stop(grace);
+      store.save(record.withState(EnvironmentState.STOPPING, null));
+      try {
+        vm.get().stop(grace);
+      } catch (VmException e) {
+        saveStateAfterFailedStop(record, e);
+        throw e;
+      }
+      store.save(record.withState(EnvironmentState.STOPPED, null));
       return true;
     } catch (VmException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot stop " + name + ": " + e.getMessage(), e);
@@ -197,7 +211,7 @@ public final class Environments {
     for (EnvironmentRecord record : records) {
       EnvironmentFiles files = home.files(record.envName());
       Optional<Long> pid = VirtualMachine.find(files.runtime()).map(VirtualMachine::pid);
-      result.add(new EnvironmentStatus(record, pid.isPresent() ? "running" : "stopped", pid,
+      result.add(new EnvironmentStatus(record, EnvironmentState.effective(record.state(), pid.isPresent()), pid,
           used.getOrDefault(files.disk(), 0L)));
     }
     return result;
@@ -298,7 +312,7 @@ public final class Environments {
   }
 
   private VirtualMachine running(EnvName name) {
-    EnvironmentRecord record = store.get(name);
+    store.get(name);
     EnvironmentFiles files = home.files(name);
     Optional<VirtualMachine> vm = VirtualMachine.find(files.runtime());
     if (vm.isPresent()) {
@@ -309,30 +323,60 @@ public final class Environments {
       if (vm.isPresent()) {
         return vm.get();
       }
-      AcceleratorChoice accel = AcceleratorProbe.host().choose();
-      if (!accel.notice().isEmpty() && accel.accelerator() == dev.linux.vm.Accelerator.TCG) {
-        progress.notice(accel.notice());
-      }
-      progress.notice("Starting " + name + "...");
-      VirtualMachine started = VirtualMachine.start(boot.spec(record, files, accel.accelerator()));
+      // Read again under the lock: settings may have changed while this waited for it.
+      EnvironmentRecord record = store.get(name);
+      store.save(record.withState(EnvironmentState.STARTING, null));
       try {
-        started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
-      } catch (VmException e) {
-        // A VM that never became ready must not linger as "running": the next command boots afresh.
-        try {
-          started.stop(Duration.ZERO);
-        } catch (VmException stopFailed) {
-          e.addSuppressed(stopFailed);
+        AcceleratorChoice accel = AcceleratorProbe.host().choose();
+        if (!accel.notice().isEmpty() && accel.accelerator() == dev.linux.vm.Accelerator.TCG) {
+          progress.notice(accel.notice());
         }
+        progress.notice("Starting " + name + "...");
+        VirtualMachine started = VirtualMachine.start(boot.spec(record, files, accel.accelerator()));
+        try {
+          started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+        } catch (VmException e) {
+          // A VM that never became ready must not linger as "running": the next command boots afresh.
+          try {
+            started.stop(Duration.ZERO);
+          } catch (VmException stopFailed) {
+            e.addSuppressed(stopFailed);
+          }
+          throw e;
+        }
+        store.save(record.withState(EnvironmentState.RUNNING, null).withLastStarted(Instant.now()));
+        return started;
+      } catch (IOException | RuntimeException e) {
+        saveBroken(record, e);
         throw e;
       }
-      return started;
     } catch (VmException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot start " + name + ": " + e.getMessage(), e);
     } catch (IOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getMessage(), e);
     } catch (UncheckedIOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getCause().getMessage(), e);
+    }
+  }
+
+  /** Records why a boot failed (under the lock); a failure to record it travels with {@code failure}. */
+  private void saveBroken(EnvironmentRecord record, Exception failure) {
+    String message = failure.getMessage() == null || failure.getMessage().isBlank()
+        ? failure.getClass().getSimpleName() : failure.getMessage().strip().lines().findFirst().orElseThrow();
+    try {
+      store.save(record.withState(EnvironmentState.BROKEN, message));
+    } catch (RuntimeException saveFailed) {
+      failure.addSuppressed(saveFailed);
+    }
+  }
+
+  /** After a failed stop (under the lock): {@code running} if its VM still runs, else {@code stopped}. */
+  private void saveStateAfterFailedStop(EnvironmentRecord record, VmException failure) {
+    boolean stillRunning = VirtualMachine.find(home.files(record.envName()).runtime()).isPresent();
+    try {
+      store.save(record.withState(stillRunning ? EnvironmentState.RUNNING : EnvironmentState.STOPPED, null));
+    } catch (RuntimeException saveFailed) {
+      failure.addSuppressed(saveFailed);
     }
   }
 

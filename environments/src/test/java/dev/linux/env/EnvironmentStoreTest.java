@@ -52,6 +52,40 @@ class EnvironmentStoreTest {
   }
 
   @Test
+  void stateReasonAndLastStartedRoundTrip() throws IOException {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> record("dev"));
+    EnvironmentRecord broken = record("dev").withLastStarted(Instant.parse("2026-02-03T04:05:06Z"))
+        .withState(EnvironmentState.BROKEN, "guest did not become ready within 120 s");
+    store.save(broken);
+    assertEquals(broken, store.get(EnvName.of("dev")));
+    String json = Files.readString(dir.resolve("data/environments/dev/env.json"));
+    assertTrue(json.contains("\"state\" : \"broken\""), json);
+    assertTrue(json.contains("\"lastStarted\" : \"2026-02-03T04:05:06Z\""), json);
+
+    EnvironmentRecord running = broken.withState(EnvironmentState.RUNNING, "ignored: only broken has a reason");
+    store.save(running);
+    assertEquals(EnvironmentState.RUNNING, store.get(EnvName.of("dev")).state());
+    assertEquals(null, store.get(EnvName.of("dev")).stateReason());
+    assertEquals(running.lastStarted(), store.get(EnvName.of("dev")).lastStarted());
+  }
+
+  @Test
+  void recordsWithoutAStateReadAsCreated() throws IOException {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("old"), files -> record("old"));
+    Files.writeString(dir.resolve("data/environments/old/env.json"), """
+        {"name":"old","image":"x","imageDigest":"sha256:00","created":"2026-01-02T03:04:05Z","cpus":1,
+         "memoryBytes":536870912,"diskBytes":1073741824,"imageDefaults":null,"idleTimeoutSeconds":null,
+         "systemd":null}
+        """);
+    EnvironmentRecord old = store.get(EnvName.of("old"));
+    assertEquals(EnvironmentState.CREATED, old.state());
+    assertEquals(null, old.stateReason());
+    assertEquals(null, old.lastStarted());
+  }
+
+  @Test
   void failedPopulateLeavesNothing() throws IOException {
     EnvironmentStore store = store();
     assertThrows(IllegalStateException.class, () -> store.create(EnvName.of("dev"), files -> {
