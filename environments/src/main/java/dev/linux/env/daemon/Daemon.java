@@ -70,7 +70,7 @@ public final class Daemon {
     dev.linux.vm.internal.QuietLogs.install();
     home.ensureRuntime();
     try (FileChannel lockFile = FileChannel.open(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.tryLock()) {
+        FileLock lock = tryLock(lockFile)) {
       if (lock == null) {
         return false;
       }
@@ -109,6 +109,15 @@ public final class Daemon {
         log.info("daemon exiting");
       }
       return true;
+    }
+  }
+
+  /** The daemon lock, or null when another daemon (another process, or this one) holds it. */
+  private static FileLock tryLock(FileChannel file) throws IOException {
+    try {
+      return file.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return null;
     }
   }
 
