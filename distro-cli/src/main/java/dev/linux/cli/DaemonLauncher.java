@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,9 +17,15 @@ import java.util.List;
  */
 final class DaemonLauncher implements DaemonClient.Launcher {
 
+  private static final long MAX_LOG_BYTES = 1 << 20;
+
   @Override
   public void launch(DaemonFiles files) throws IOException {
     Files.createDirectories(files.log().getParent());
+    if (Files.isRegularFile(files.log()) && Files.size(files.log()) > MAX_LOG_BYTES) {
+      // Daemons of a long-lived home append for months: keep the last log and this one.
+      Files.move(files.log(), files.log().resolveSibling(files.log().getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+    }
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {

@@ -38,6 +38,8 @@ public final class Daemon {
   /** How long a daemon with nothing running waits for another client before it exits. */
   public static final Duration DEFAULT_LINGER = Duration.ofSeconds(30);
   private static final Duration TICK = Duration.ofSeconds(1);
+  /** This process's build (see {@link #buildOf}), fixed when the class loads. */
+  static final String BUILD = buildOf(System.getProperty("java.class.path", ""));
   private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   private final LinuxHome home;
@@ -109,6 +111,24 @@ public final class Daemon {
         log.info("daemon exiting");
       }
       return true;
+    }
+  }
+
+  /**
+   * Names the code on {@code classPath}: a hash of each entry with its last-modified time. A
+   * rebuild changes it, so a client can tell that a daemon runs code older than its own.
+   */
+  static String buildOf(String classPath) {
+    StringBuilder text = new StringBuilder();
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      java.io.File file = new java.io.File(entry);
+      text.append(file.getAbsolutePath()).append('@').append(file.lastModified()).append('\n');
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

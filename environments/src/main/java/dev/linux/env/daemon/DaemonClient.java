@@ -82,7 +82,11 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
     DaemonClient client = new DaemonClient(files, progress);
     try {
       if (client.answers()) {
-        return client;
+        if (client.runsOurBuild()) {
+          return client;
+        }
+        // A daemon from before a rebuild: its VMs keep running and the new one adopts them.
+        client.exit(false);
       }
       try {
         home.ensureRuntime();
@@ -127,6 +131,15 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
         return false;
       }
       throw DaemonErrors.fromStatus(e);
+    }
+  }
+
+  private boolean runsOurBuild() {
+    try {
+      String build = stub.withDeadlineAfter(2, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance()).getBuild();
+      return build.equals(Daemon.BUILD);
+    } catch (StatusRuntimeException e) {
+      return true; // gone meanwhile or busy: the launch path or the next call will tell
     }
   }
 

@@ -42,6 +42,7 @@ final class DaemonService extends DaemonGrpc.DaemonImplBase {
       StatusResponse.Builder b = StatusResponse.newBuilder()
           .setPid(ProcessHandle.current().pid())
           .setVersion(version)
+          .setBuild(Daemon.BUILD)
           .setStartedUnixMillis(startedMillis);
       for (var s : supervisor.snapshot()) {
         b.addEnvironments(ManagedEnvironment.newBuilder()
