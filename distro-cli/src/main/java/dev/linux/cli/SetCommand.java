@@ -35,7 +35,7 @@ final class SetCommand implements Callable<Integer> {
   @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, e.g. 512M or 8G.")
   String memory;
 
-  @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Seconds without sessions before it stops; -1 never.")
+  @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Seconds with no session and no process started by run or enter before it stops; -1 never. Applies at once.")
   Long idleTimeout;
 
   @Option(names = "--systemd", paramLabel = "true|false", arity = "1",
@@ -51,9 +51,10 @@ final class SetCommand implements Callable<Integer> {
         Optional.ofNullable(systemd));
     Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), true);
     environments.update(env, settings);
-    if (environments.isRunning(env)) {
+    boolean bootSettings = cpus != null || memory != null || systemd != null;
+    if (bootSettings && environments.isRunning(env)) {
       spec.commandLine().getErr().println(
-          name + " is running: the new settings apply when it next boots (linux restart " + name + ")");
+          name + " is running: cpus, memory and systemd apply when it next boots (linux restart " + name + ")");
     }
     return 0;
   }

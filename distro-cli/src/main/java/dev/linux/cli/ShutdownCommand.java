@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "shutdown",
     description = {
-      "Stop every running environment.",
-      "Each cleanly, as 'linux stop' does; the same as 'linux stop --all'."
+      "Stop every running environment, then the daemon.",
+      "Each cleanly, as 'linux stop' does; 'linux stop --all' leaves the daemon running."
     })
 final class ShutdownCommand implements Callable<Integer> {
 
@@ -27,6 +27,11 @@ final class ShutdownCommand implements Callable<Integer> {
     List<EnvName> stopped = CliEnvironment.environments(spec.commandLine().getErr(), true)
         .stopAll(Duration.ofSeconds(graceSeconds));
     stopped.forEach(name -> spec.commandLine().getErr().println("stopped " + name));
+    dev.linux.env.daemon.DaemonClient.ifRunning(CliEnvironment.home(), dev.linux.env.Progress.SILENT).ifPresent(daemon -> {
+      try (daemon) {
+        daemon.exit(false);
+      }
+    });
     return 0;
   }
 }
