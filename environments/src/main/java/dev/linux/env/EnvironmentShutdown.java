@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Stops every running environment at once ({@code linux stop --all}, {@code linux shutdown}). */
-final class EnvironmentShutdown {
+public final class EnvironmentShutdown {
 
   private final Environments environments;
   private final EnvironmentStore store;
@@ -21,12 +21,21 @@ final class EnvironmentShutdown {
         .map(EnvironmentRecord::envName)
         .filter(name -> VirtualMachine.find(store.home().files(name).runtime()).isPresent())
         .toList();
+    inParallel(running, name -> environments.stop(name, grace));
+    return running;
+  }
+
+  /**
+   * Runs {@code stop} for every name at once and waits for all; the first failure is thrown with
+   * the others suppressed in it.
+   */
+  public static void inParallel(List<EnvName> names, java.util.function.Consumer<EnvName> stop) {
     List<Thread> threads = new ArrayList<>();
     List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (EnvName name : running) {
+    for (EnvName name : names) {
       threads.add(Thread.ofVirtual().start(() -> {
         try {
-          environments.stop(name, grace);
+          stop.accept(name);
         } catch (RuntimeException e) {
           failures.add(e);
         }
@@ -45,6 +54,5 @@ final class EnvironmentShutdown {
       failures.subList(1, failures.size()).forEach(first::addSuppressed);
       throw first;
     }
-    return running;
   }
 }

@@ -3,6 +3,7 @@ package dev.linux.env.daemon;
 import dev.linux.env.EnvException;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.EnvironmentShutdown;
 import dev.linux.env.Environments;
 import dev.linux.env.GlobalConfig;
 import dev.linux.env.LinuxHome;
@@ -14,8 +15,6 @@ import dev.linux.vm.GuestProcess;
 import dev.linux.vm.VirtualMachine;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -151,30 +150,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
         .map(status -> status.record().envName())
         .filter(name -> vm(name).isPresent())
         .toList();
-    List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
-    List<Thread> threads = new ArrayList<>();
-    for (EnvName name : running) {
-      threads.add(Thread.ofVirtual().start(() -> {
-        try {
-          stop(name, grace);
-        } catch (RuntimeException e) {
-          failures.add(e);
-        }
-      }));
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new EnvException(EnvException.Code.UNAVAILABLE, "interrupted while stopping environments", e);
-      }
-    }
-    if (!failures.isEmpty()) {
-      RuntimeException first = failures.get(0);
-      failures.subList(1, failures.size()).forEach(first::addSuppressed);
-      throw first;
-    }
+    EnvironmentShutdown.inParallel(running, name -> stop(name, grace));
     return running;
   }
 
