@@ -425,26 +425,15 @@ func (s *agentServer) Exec(stream agentpb.GuestAgent_ExecServer) error {
 		pumps.Add(1)
 		goSafe("exec output", func() {
 			defer pumps.Done()
-			buf := make([]byte, chunkSize)
-			for {
-				n, err := f.Read(buf)
-				if n > 0 {
-					chunk := append([]byte(nil), buf[:n]...)
-					var r *agentpb.ExecResponse
-					if stderr {
-						r = &agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Stderr{Stderr: chunk}}
-					} else {
-						r = &agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Stdout{Stdout: chunk}}
-					}
-					_ = out.send(r) // on failure keep draining so the process never blocks
+			pumpOutput(f, &exited, func(chunk []byte) {
+				var r *agentpb.ExecResponse
+				if stderr {
+					r = &agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Stderr{Stderr: chunk}}
+				} else {
+					r = &agentpb.ExecResponse{Kind: &agentpb.ExecResponse_Stdout{Stdout: chunk}}
 				}
-				if err != nil {
-					return // EOF, EIO on a pty master whose slave closed, drain deadline, closed
-				}
-				if exited.Load() {
-					_ = f.SetReadDeadline(time.Now().Add(drainIdle))
-				}
-			}
+				_ = out.send(r) // on failure keep draining so the process never blocks
+			})
 		})
 	}
 	pump(p.stdout, false)
@@ -637,4 +626,44 @@ func serveForever(srv *grpc.Server, newListener func() *vportListener, onServing
 func (s *agentServer) publishExit(pid int, ws unix.WaitStatus, args []string) {
 	s.events.publish(&agentpb.EventsResponse{Kind: &agentpb.EventsResponse_ProcessExit{ProcessExit: &agentpb.ProcessExit{
 		Pid: int32(pid), Status: exitStatus(ws), Signal: exitSignal(ws), Args: args}}})
+}
+
+// pumpOutput sends what f yields, chunk by chunk, until EOF (or EIO on a pty master whose slave
+// closed). Once exited is set, a read deadline ends the pump after drainIdle without output, so a
+// background child that inherited the pipe cannot keep the Exec open. A deadline error alone is
+// not proof of idleness: Go fails a read at once when its deadline has already passed, without
+// looking at the pipe, and on a busy guest the deadline set at exit can pass before this goroutine
+// runs. So the pump stops only when the pipe is also empty (FIONREAD); otherwise output written
+// just before the exit would be lost.
+func pumpOutput(f *os.File, exited *atomic.Bool, send func([]byte)) {
+	buf := make([]byte, chunkSize)
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			send(append([]byte(nil), buf[:n]...))
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && pending(f) > 0 {
+				_ = f.SetReadDeadline(time.Now().Add(drainIdle))
+				continue
+			}
+			return
+		}
+		if exited.Load() {
+			_ = f.SetReadDeadline(time.Now().Add(drainIdle))
+		}
+	}
+}
+
+// pending is the number of bytes waiting to be read from a pipe or pty (0 if unknown).
+func pending(f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	_ = rc.Control(func(fd uintptr) {
+		n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
+	})
+	return n
 }
