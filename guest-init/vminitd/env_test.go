@@ -156,7 +156,7 @@ func TestEnsureUserEditsAccountFilesIdempotently(t *testing.T) {
 }
 
 func TestParseWSLConf(t *testing.T) {
-	c := parseWSLConf(`
+	c, problems := parseWSLConf(`
 # comment
 [boot]
 systemd = true
@@ -166,17 +166,113 @@ Default = alice   # trailing comment
 [network]
 generateHosts = false
 generateResolvConf=0
-hostname=box
+hostname=box.example-1.org
+[automount]
+enabled = NO
+root = /mnt/
 [other]
 default = ignored
+nonsense = maybe
 `)
 	if !c.systemd || c.bootCommand != "echo booted > /tmp/boot; true" || c.defaultUser != "alice" ||
-		c.generateHosts || c.generateResolvConf || c.hostname != "box" {
+		c.generateHosts || c.generateResolvConf || c.hostname != "box.example-1.org" || c.automount {
 		t.Fatalf("%+v", c)
 	}
-	d := parseWSLConf("garbage without sections\n[boot]\nsystemd=maybe\n")
-	if d != defaultWSLConf() {
-		t.Fatalf("defaults: %+v", d)
+	if len(problems) != 0 {
+		t.Fatalf("problems in a valid file: %q", problems)
+	}
+	if d, problems := parseWSLConf(""); d != defaultWSLConf() || !d.automount || len(problems) != 0 {
+		t.Fatalf("defaults: %+v %q", d, problems)
+	}
+	for _, v := range []string{"true", "Yes", "1", "ON"} {
+		if c, _ := parseWSLConf("[automount]\nenabled=" + v); !c.automount {
+			t.Fatalf("enabled=%s", v)
+		}
+	}
+	for _, v := range []string{"false", "No", "0", "OFF", `"off"`} {
+		if c, _ := parseWSLConf("[automount]\nenabled=" + v); c.automount {
+			t.Fatalf("enabled=%s", v)
+		}
+	}
+}
+
+func TestWSLConfProblemsNameLineSectionKeyAndValue(t *testing.T) {
+	c, problems := parseWSLConf(`garbage before any section
+[boot]
+systemd = ture
+[network]
+generateHosts = maybe
+
+generateResolvConf =
+hostname = my_box
+[user]
+default = "bad user"
+[Automount]
+Enabled = enabled
+[boot
+= value
+`)
+	if c != defaultWSLConf() {
+		t.Fatalf("every invalid setting keeps its default: %+v", c)
+	}
+	want := []string{
+		`/etc/wsl.conf line 1: "garbage before any section" is not a comment, [section] or key = value; ignored`,
+		`/etc/wsl.conf line 3: [boot] systemd = "ture" is not a boolean (true or false); using false`,
+		`/etc/wsl.conf line 5: [network] generateHosts = "maybe" is not a boolean (true or false); using true`,
+		`/etc/wsl.conf line 7: [network] generateResolvConf = "" is not a boolean (true or false); using true`,
+		`/etc/wsl.conf line 8: [network] hostname = "my_box" is not a valid hostname (letters, digits and '-' in dot-separated labels of at most 63 characters, 253 in all); using the environment's name`,
+		`/etc/wsl.conf line 10: [user] default = "bad user" is not a user name (it holds whitespace or ':'); ignored`,
+		`/etc/wsl.conf line 12: [Automount] Enabled = "enabled" is not a boolean (true or false); using true`,
+		`/etc/wsl.conf line 13: [Automount] "[boot" is not a comment, [section] or key = value; ignored`,
+		`/etc/wsl.conf line 14: [Automount] "= value" is not a comment, [section] or key = value; ignored`,
+	}
+	if strings.Join(problems, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(problems, "\n"), strings.Join(want, "\n"))
+	}
+	for _, v := range []string{"alice:x", "\"al\tice\"", "\"al\u00a0ice\""} {
+		if c, p := parseWSLConf("[user]\ndefault = " + v + "\n"); c.defaultUser != "" || len(p) != 1 || !strings.HasPrefix(p[0], `/etc/wsl.conf line 2: [user] default = "al`) {
+			t.Fatalf("%s: %q", v, p)
+		}
+	}
+}
+
+func TestWSLConfHostnames(t *testing.T) {
+	label63 := strings.Repeat("a", 63)
+	long := strings.Repeat(label63+".", 3) + strings.Repeat("b", 61) // 253 characters
+	for _, h := range []string{"box", "Box-1", "a.b.c", "1host", label63, long} {
+		if !validHostname(h) {
+			t.Errorf("%q rejected", h)
+		}
+		if c, p := parseWSLConf("[network]\nhostname = " + h); c.hostname != h || len(p) != 0 {
+			t.Errorf("%q: %+v %q", h, c, p)
+		}
+	}
+	for _, h := range []string{"-box", "box-", "my_box", "a..b", "box.", label63 + "a", long + "b", "b\u00f6x", "a b"} {
+		if validHostname(h) {
+			t.Errorf("%q accepted", h)
+		}
+		if c, p := parseWSLConf("[network]\nhostname = \"" + h + "\""); c.hostname != "" || len(p) != 1 {
+			t.Errorf("%q: %+v %q", h, c, p)
+		}
+	}
+	// Unset is not a problem: the environment's name is used.
+	if c, p := parseWSLConf("[network]\nhostname =\n"); c.hostname != "" || len(p) != 0 {
+		t.Fatalf("%+v %q", c, p)
+	}
+}
+
+func TestWSLConfProblemsAreBounded(t *testing.T) {
+	_, problems := parseWSLConf(strings.Repeat("[boot]\nsystemd = "+strings.Repeat("x", 200)+"\n", 30))
+	if len(problems) != maxConfProblems+1 || problems[maxConfProblems] != "/etc/wsl.conf: 10 more problems not shown" {
+		t.Fatalf("%d problems, last %q", len(problems), problems[len(problems)-1])
+	}
+	if len(problems[0]) > 200 || !strings.Contains(problems[0], `"xxx`) || !strings.Contains(problems[0], `"... is not a boolean`) {
+		t.Fatalf("long values are cut short: %q", problems[0])
+	}
+	c, problems := parseWSLConf("[boot]\nsystemd = true\n# " + strings.Repeat("x", 70000) + "\n[network]\nhostname = late\n")
+	if !c.systemd || c.hostname != "" || len(problems) != 1 ||
+		problems[0] != "/etc/wsl.conf line 3: longer than 65536 bytes; the rest of the file is ignored" {
+		t.Fatalf("%+v %q", c, problems)
 	}
 }
 
@@ -201,6 +297,25 @@ func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 	res = prepareEnvironment(root, "dev")
 	if res.hostname != "other" || readFile(t, filepath.Join(root, "etc/hosts")) != "10.0.0.1 mine\n" || fileExists(filepath.Join(root, "etc/resolv.conf")) {
 		t.Fatalf("opt-out: %+v", res)
+	}
+	if len(res.confProblems) != 0 || !res.conf.automount {
+		t.Fatalf("opt-out: %+v", res)
+	}
+	// A bad value is reported and its setting keeps the default: the host's hostname here.
+	writeFiles(t, root, map[string]string{"etc/wsl.conf": "[network]\nhostname = bad_name\n[automount]\nenabled = false\n"})
+	res = prepareEnvironment(root, "dev")
+	if res.hostname != "dev" || res.conf.automount || len(res.confProblems) != 1 ||
+		!strings.HasPrefix(res.confProblems[0], `/etc/wsl.conf line 2: [network] hostname = "bad_name" is not a valid hostname`) {
+		t.Fatalf("bad hostname: %+v", res)
+	}
+	// An unreadable wsl.conf is a problem too.
+	os.Remove(filepath.Join(root, "etc/wsl.conf"))
+	if err := os.Mkdir(filepath.Join(root, "etc/wsl.conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res = prepareEnvironment(root, "dev")
+	if res.conf != defaultWSLConf() || len(res.confProblems) != 1 || res.confProblems[0] != "/etc/wsl.conf: cannot read it (is a directory); using the defaults" {
+		t.Fatalf("unreadable: %+v", res)
 	}
 }
 

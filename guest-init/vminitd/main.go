@@ -80,6 +80,7 @@ func main() {
 	s := &agentServer{
 		spawner: &spawner{root: envRoot, reaper: r, setCred: true},
 		env:     env,
+		files:   envFiles{conf: defaultWSLConf()}, // until the disk is mounted, or when it cannot be
 	}
 	s.bootStatus.Store(-1)
 	server.Store(s)

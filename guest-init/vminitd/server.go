@@ -263,6 +263,7 @@ func (s *agentServer) DescribeEnvironment(ctx context.Context, _ *agentpb.Descri
 		SystemdState: st, SystemdPid: pid,
 		Ready: ready, Reason: reason,
 		DefaultUser: c.defaultUser, BootCommand: c.bootCommand, Systemd: c.systemd,
+		Automount: c.automount, ConfigProblems: s.files.confProblems,
 		GeneratedFiles:    s.files.generated,
 		BootCommandStatus: s.bootStatus.Load(),
 	}, nil

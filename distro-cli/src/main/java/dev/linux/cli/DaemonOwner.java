@@ -6,6 +6,7 @@ import dev.linux.env.LinuxHome;
 import dev.linux.env.Progress;
 import dev.linux.env.VmOwner;
 import dev.linux.env.daemon.DaemonClient;
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.GuestAgent;
 import java.time.Duration;
 import java.util.List;
@@ -13,9 +14,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The CLI's {@link VmOwner}: the per-user daemon, started on first need. Stopping and removing
- * do not start a daemon: when none runs, nothing holds a VM's agent connection, so this process
- * does the work itself.
+ * The CLI's {@link VmOwner}: the per-user daemon, started on first need. Stopping, removing and
+ * describing do not start a daemon: when none runs, nothing holds a VM's agent connection, so this
+ * process does the work itself.
  */
 final class DaemonOwner implements VmOwner {
 
@@ -45,6 +46,11 @@ final class DaemonOwner implements VmOwner {
     try (DaemonClient daemon = daemon()) {
       return daemon.connect(name);
     }
+  }
+
+  @Override
+  public Optional<EnvironmentInfo> describeIfRunning(EnvName name) {
+    return ifRunning(daemon -> daemon.describeIfRunning(name), () -> local.describeIfRunning(name));
   }
 
   @Override

@@ -4,7 +4,9 @@ import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
 import dev.linux.env.HostUser;
 import dev.linux.shell.InteractiveSession;
+import dev.linux.vm.AgentException;
 import dev.linux.vm.GuestAgent;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,8 +41,24 @@ final class EnterCommand implements Callable<Integer> {
     }
     try (GuestAgent agent = environments.connect(env)) {
       EnvironmentRecord record = environments.find(env).orElseThrow();
+      warnAboutConfigProblems(agent);
       String user = environments.defaultUser(record, agent, HostUser.current());
       return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user));
     }
+  }
+
+  /**
+   * The environment booted with defaults in place of wsl.conf's invalid values; a person entering
+   * it should learn why (say, systemd is not running). {@code run} stays quiet for scripts.
+   */
+  private void warnAboutConfigProblems(GuestAgent agent) {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      agent.describeEnvironment().configProblems().stream().distinct()
+          .forEach(problem -> err.println("linux: warning: " + problem));
+    } catch (AgentException e) {
+      return; // defaultUser asks the agent next and reports the failure
+    }
+    err.flush();
   }
 }

@@ -9,6 +9,7 @@ import dev.linux.env.EnvironmentRecord;
 import dev.linux.env.GlobalConfig;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Show everything about an environment.",
       "Its settings, state, VM process and disk usage; while it runs, also the kernel",
-      "and accelerator it booted with.",
+      "and accelerator it booted with, its /etc/wsl.conf's [automount] enabled and any",
+      "invalid values found in that file (configProblems).",
       "",
       "  linux inspect dev",
       "  linux inspect dev --json | jq .memoryBytes"
@@ -48,14 +50,23 @@ final class InspectCommand implements Callable<Integer> {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(fields));
       return 0;
     }
+    text(fields, out);
+    return 0;
+  }
+
+  /** One field a line; a list one element a line, aligned under the first. */
+  static void text(Map<String, Object> fields, PrintWriter out) {
     for (Map.Entry<String, Object> field : fields.entrySet()) {
       Object value = field.getValue();
       if (field.getKey().endsWith("Bytes") && value instanceof Long bytes) {
         value = new ByteSize(bytes).human();
       }
+      if (value instanceof List<?> list) {
+        value = list.isEmpty() ? "none" : String.join(System.lineSeparator() + " ".repeat(20),
+            list.stream().map(String::valueOf).toList());
+      }
       out.printf("%-19s %s%n", field.getKey() + ":", value);
     }
-    return 0;
   }
 
   static Map<String, Object> fields(EnvironmentInspection inspection, GlobalConfig config) {
@@ -81,6 +92,10 @@ final class InspectCommand implements Callable<Integer> {
     row.put("default", config.value(GlobalConfig.Key.DEFAULT_ENVIRONMENT).equals(record.name()));
     inspection.kernel().ifPresent(k -> row.put("kernel", k));
     inspection.accelerator().ifPresent(a -> row.put("accelerator", a));
+    inspection.guest().ifPresent(guest -> {
+      row.put("automount", guest.automount());
+      row.put("configProblems", guest.configProblems());
+    });
     row.put("directory", inspection.directory().toString());
     row.put("consoleLog", inspection.consoleLog().toString());
     return row;

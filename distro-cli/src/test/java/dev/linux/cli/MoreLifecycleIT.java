@@ -110,6 +110,8 @@ class MoreLifecycleIT {
     assertTrue(node.get("diskUsedBytes").asLong() > 0, node.toString());
     assertTrue(node.get("kernel").asText().endsWith("vmlinuz"), node.toString());
     assertFalse(node.get("accelerator").asText().isEmpty(), node.toString());
+    assertTrue(node.get("automount").asBoolean(), node.toString());
+    assertEquals(0, node.get("configProblems").size(), node.toString());
 
     var text = cli.run("inspect", "mo");
     assertEquals(0, text.exit(), text.toString());

@@ -1,5 +1,6 @@
 package dev.linux.env;
 
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.VirtualMachine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** Gathers an environment's record with what is true right now, read from its running QEMU. */
+/**
+ * Gathers an environment's record with what is true right now, read from its running QEMU and, in
+ * one quick call, its guest agent.
+ */
 final class EnvironmentInspector {
 
   private final EnvironmentStore store;
@@ -19,7 +24,7 @@ final class EnvironmentInspector {
     this.store = store;
   }
 
-  EnvironmentInspection inspect(EnvName name) {
+  EnvironmentInspection inspect(EnvName name, Function<EnvName, Optional<EnvironmentInfo>> guest) {
     EnvironmentRecord record = store.get(name);
     EnvironmentFiles files = store.home().files(name);
     Optional<Long> pid = VirtualMachine.find(files.runtime()).map(VirtualMachine::pid);
@@ -28,7 +33,9 @@ final class EnvironmentInspector {
         record, EnvironmentState.effective(record.state(), pid.isPresent()), pid, used.getOrDefault(files.disk(), 0L));
     List<String> cmdline = pid.map(EnvironmentInspector::commandLine).orElse(List.of());
     return new EnvironmentInspection(
-        status, files.dir(), files.consoleLog(), argument(cmdline, "-kernel"), argument(cmdline, "-accel"));
+        status, files.dir(), files.consoleLog(), argument(cmdline, "-kernel"), argument(cmdline, "-accel"),
+        // Only once booted: an agent asked while the environment starts or stops answers late.
+        status.state() == EnvironmentState.RUNNING ? guest.apply(name) : Optional.empty());
   }
 
   static Optional<String> argument(List<String> cmdline, String option) {

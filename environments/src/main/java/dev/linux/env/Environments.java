@@ -4,6 +4,7 @@ import dev.linux.env.image.ImageException;
 import dev.linux.vm.AcceleratorChoice;
 import dev.linux.vm.AcceleratorProbe;
 import dev.linux.vm.AgentException;
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.NewUser;
 import dev.linux.vm.VirtualMachine;
@@ -104,6 +105,26 @@ public final class Environments {
       return new SessionAgent(vm.connectAgent(SESSION_WAIT, progress::notice));
     } catch (AgentException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What the agent of the running environment reports (wsl.conf settings and problems); empty when
+   * it does not run or its agent does not answer. Never boots it; without a daemon, an agent that
+   * another session holds counts as not answering rather than being waited for.
+   */
+  public Optional<EnvironmentInfo> describeIfRunning(EnvName name) {
+    if (owner != null) {
+      return owner.describeIfRunning(name);
+    }
+    Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
+    if (vm.isEmpty()) {
+      return Optional.empty();
+    }
+    try (GuestAgent agent = vm.get().connectAgent(Duration.ZERO, notice -> {})) {
+      return Optional.of(agent.describeEnvironment());
+    } catch (AgentException e) {
+      return Optional.empty();
     }
   }
 
@@ -243,7 +264,7 @@ public final class Environments {
   }
 
   public EnvironmentInspection inspect(EnvName name) {
-    return new EnvironmentInspector(store).inspect(name);
+    return new EnvironmentInspector(store).inspect(name, this::describeIfRunning);
   }
 
   public ConsoleLog consoleLog(EnvName name) {

@@ -1,8 +1,10 @@
 package dev.linux.env;
 
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.GuestAgent;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Whoever owns the running VMs: boots them, hands out agent sessions, stops and removes
@@ -17,6 +19,12 @@ public interface VmOwner {
 
   /** A session with the environment's agent, booting it first if needed; the caller closes it. */
   GuestAgent connect(EnvName name);
+
+  /**
+   * What the agent of the running environment reports; empty when it does not run or its agent
+   * does not answer. Never boots it.
+   */
+  Optional<EnvironmentInfo> describeIfRunning(EnvName name);
 
   /** Shuts the environment down cleanly; false if it was not running. */
   boolean stop(EnvName name, Duration grace);

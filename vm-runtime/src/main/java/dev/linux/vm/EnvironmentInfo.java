@@ -16,6 +16,11 @@ import java.util.Optional;
  * @param systemdState the environment's init (systemd) in its own PID namespace: empty when not
  *     started, {@code starting}, then what {@code systemctl is-system-running} said ({@code
  *     running}, {@code degraded}, ...), {@code failed: <reason>} or {@code timeout: <state>}
+ * @param automount {@code [automount] enabled} of wsl.conf (default true): whether the user's home
+ *     is to be shared; recorded only until sharing exists
+ * @param configProblems wsl.conf's invalid values and lines, one line each naming the file, line,
+ *     section, key and value (e.g. {@code /etc/wsl.conf line 3: [boot] systemd = "ture" is not a
+ *     boolean (true or false); using false}); each such setting kept its default
  */
 public record EnvironmentInfo(
     boolean ready,
@@ -25,13 +30,16 @@ public record EnvironmentInfo(
     boolean systemd,
     List<String> generatedFiles,
     int bootCommandStatus,
-    String systemdState) {
+    String systemdState,
+    boolean automount,
+    List<String> configProblems) {
   public EnvironmentInfo {
     generatedFiles = List.copyOf(generatedFiles);
     systemdState = systemdState == null ? "" : systemdState;
+    configProblems = List.copyOf(configProblems);
   }
 
-  /** Without systemd. */
+  /** Without systemd, with wsl.conf's defaults and no problems in it. */
   public EnvironmentInfo(
       boolean ready,
       String reason,
@@ -40,7 +48,7 @@ public record EnvironmentInfo(
       boolean systemd,
       List<String> generatedFiles,
       int bootCommandStatus) {
-    this(ready, reason, defaultUser, bootCommand, systemd, generatedFiles, bootCommandStatus, "");
+    this(ready, reason, defaultUser, bootCommand, systemd, generatedFiles, bootCommandStatus, "", true, List.of());
   }
 
   /** Whether systemd runs and reached {@code running} or {@code degraded}. */

@@ -281,6 +281,11 @@ class GuestAgentIT {
     EnvironmentInfo env = agent.describeEnvironment();
     assertTrue(env.ready());
     assertEquals(Optional.of("alice"), env.defaultUser());
+    assertFalse(env.automount());
+    assertFalse(env.systemd(), "an invalid value keeps the default");
+    String problem = "/etc/wsl.conf line 5: [boot] systemd = \"ture\" is not a boolean (true or false); using false";
+    assertEquals(List.of(problem), env.configProblems());
+    assertTrue(Files.readString(work.resolve("console.log")).contains("vminitd: " + problem), "logged on the console");
     assertTrue(env.generatedFiles().containsAll(List.of("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")), env.generatedFiles().toString());
     Result files = run(ProcessSpec.of("sh", "-c", "cat /etc/hostname /etc/resolv.conf /etc/hosts"));
     assertTrue(files.stdout.startsWith("agentit\n"), files.stdout);
@@ -533,7 +538,8 @@ class GuestAgentIT {
         "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n");
     Files.writeString(root.resolve("etc/group"), "root:x:0:\nwheel:x:10:alice\nalice:x:1000:\n");
     Files.writeString(root.resolve("etc/wsl.conf"),
-        "[user]\ndefault = alice\n[boot]\ncommand = \"echo booted > /run/boot-ran\"\n");
+        "[user]\ndefault = alice\n[boot]\ncommand = \"echo booted > /run/boot-ran\"\nsystemd = ture\n"
+            + "[automount]\nenabled = false\n");
     Path disk = dir.resolve("disk.ext4");
     CpioWriterIT.run(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), "-E", "root_owner=0:0", disk.toString(), "64M");
     CpioWriterIT.run(dir, "debugfs", "-w", "-R", "set_inode_field /home/alice uid 1000", disk.toString());

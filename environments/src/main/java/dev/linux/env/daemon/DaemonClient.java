@@ -15,6 +15,8 @@ import dev.linux.env.daemon.proto.StatusResponse;
 import dev.linux.env.daemon.proto.StopAllRequest;
 import dev.linux.env.daemon.proto.StopRequest;
 import dev.linux.vm.AgentChannel;
+import dev.linux.vm.AgentException;
+import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.GuestAgent;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -175,6 +177,16 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
   public GuestAgent connect(EnvName name) {
     start(name);
     return AgentChannel.relayed(files.socket(), name.value());
+  }
+
+  /** The relay never boots: it answers UNAVAILABLE for an environment that does not run. */
+  @Override
+  public Optional<EnvironmentInfo> describeIfRunning(EnvName name) {
+    try (GuestAgent agent = AgentChannel.relayed(files.socket(), name.value())) {
+      return Optional.of(agent.describeEnvironment());
+    } catch (AgentException e) {
+      return Optional.empty();
+    }
   }
 
   @Override

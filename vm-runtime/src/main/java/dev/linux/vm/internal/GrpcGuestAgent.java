@@ -223,7 +223,7 @@ public final class GrpcGuestAgent implements GuestAgent {
       return new EnvironmentInfo(r.getReady(), r.getReason(),
           r.getDefaultUser().isEmpty() ? Optional.empty() : Optional.of(r.getDefaultUser()),
           r.getBootCommand(), r.getSystemd(), r.getGeneratedFilesList(), r.getBootCommandStatus(),
-          r.getSystemdState());
+          r.getSystemdState(), r.getAutomount(), r.getConfigProblemsList());
     } catch (StatusRuntimeException e) {
       throw AgentErrors.map(e);
     }
