@@ -1,5 +1,6 @@
 package dev.linux.env.daemon;
 
+import dev.linux.env.EnvException;
 import dev.linux.env.EnvName;
 import dev.linux.vm.AgentChannel;
 import io.grpc.CallOptions;
@@ -32,6 +33,9 @@ final class AgentRelay extends HandlerRegistry {
   static final String SERVICE = "linux.agent.v1.GuestAgent";
   private static final Metadata.Key<String> ENVIRONMENT =
       Metadata.Key.of(AgentChannel.ENVIRONMENT_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Calls that are a user's session (they keep an environment from idling); the rest are questions. */
+  private static final java.util.Set<String> SESSIONS = java.util.Set.of("Exec", "CopyIn", "CopyOut", "ExportRoot");
 
   private final EnvironmentSupervisor supervisor;
   private final Map<String, ServerMethodDefinition<byte[], byte[]>> methods = new ConcurrentHashMap<>();
@@ -72,7 +76,11 @@ final class AgentRelay extends HandlerRegistry {
         if (value == null) {
           throw new IllegalArgumentException("relayed call without the " + AgentChannel.ENVIRONMENT_HEADER + " header");
         }
-        lease = supervisor.lease(EnvName.of(value));
+        if ("Shutdown".equals(method.getBareMethodName())) {
+          // The daemon owns lifecycle: a guest powered off behind its back would look like a crash.
+          throw new EnvException(EnvException.Code.FAILED_PRECONDITION, "stop environments through the daemon (linux stop " + value + ")");
+        }
+        lease = supervisor.lease(EnvName.of(value), SESSIONS.contains(method.getBareMethodName()));
         CallOptions options = CallOptions.DEFAULT;
         Deadline deadline = Context.current().getDeadline();
         if (deadline != null) {

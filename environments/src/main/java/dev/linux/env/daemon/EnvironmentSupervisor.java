@@ -82,10 +82,13 @@ final class EnvironmentSupervisor implements AutoCloseable {
   }
 
   /**
-   * A running environment's shared connection for one relayed call, counted as open until the
-   * lease is released. A VM that runs without a connection (the daemon restarted) is adopted.
+   * A running environment's shared connection for one relayed call. A VM that runs without a
+   * connection (the daemon restarted) is adopted. A {@code session} call (a process, a copy) counts
+   * as open until the lease is released and keeps the environment from idling; a quick question
+   * (ping, describe, stat) does not, so a script polling {@code linux inspect} cannot keep an
+   * environment up forever.
    */
-  Lease lease(EnvName name) {
+  Lease lease(EnvName name, boolean session) {
     Supervised s = entry(name);
     if (!s.serving()) {
       s.lifecycle.lock();
@@ -100,18 +103,22 @@ final class EnvironmentSupervisor implements AutoCloseable {
         s.lifecycle.unlock();
       }
     }
-    s.openCalls.incrementAndGet();
-    s.touch();
-    return new Lease(s);
+    if (session) {
+      s.openCalls.incrementAndGet();
+      s.touch();
+    }
+    return new Lease(s, session);
   }
 
   /** One relayed call's hold on an environment's connection. */
   static final class Lease {
     private final Supervised entry;
+    private final boolean session;
     private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Lease(Supervised entry) {
+    Lease(Supervised entry, boolean session) {
       this.entry = entry;
+      this.session = session;
     }
 
     io.grpc.Channel channel() {
@@ -123,7 +130,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     }
 
     void release() {
-      if (released.compareAndSet(false, true)) {
+      if (released.compareAndSet(false, true) && session) {
         entry.touch();
         entry.openCalls.decrementAndGet();
       }

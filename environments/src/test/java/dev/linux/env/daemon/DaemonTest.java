@@ -128,6 +128,11 @@ class DaemonTest {
       assertEquals(AgentException.Code.UNAVAILABLE, e.code());
       assertTrue(e.getMessage().contains("nope is not running"), e.getMessage());
     }
+    try (GuestAgent agent = AgentChannel.relayed(socket, "nope")) {
+      AgentException e = assertThrows(AgentException.class, () -> agent.shutdown(Duration.ZERO));
+      assertEquals(AgentException.Code.FAILED_PRECONDITION, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("linux stop nope"), e.getMessage());
+    }
     try (GuestAgent agent = AgentChannel.relayed(socket, "../etc")) {
       AgentException e = assertThrows(AgentException.class, () -> agent.ping(Duration.ofSeconds(5)));
       assertEquals(AgentException.Code.INVALID_ARGUMENT, e.code(), e.getMessage());
