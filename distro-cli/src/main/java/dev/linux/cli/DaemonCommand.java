@@ -96,7 +96,7 @@ final class DaemonCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      Optional<DaemonClient> daemon = DaemonClient.ifRunning(CliEnvironment.home(), Progress.SILENT);
+      Optional<DaemonClient> daemon = DaemonClient.ifRunning(CliEnvironment.home(), Progress.SILENT, true);
       if (daemon.isEmpty()) {
         if (json) {
           out.println("{\"running\": false}");
@@ -107,7 +107,7 @@ final class DaemonCommand implements Runnable {
       }
       DaemonStatus status;
       try (DaemonClient client = daemon.get()) {
-        status = client.status();
+        status = client.status(true);
       }
       Duration uptime = Duration.between(status.started(), Instant.now());
       if (json) {

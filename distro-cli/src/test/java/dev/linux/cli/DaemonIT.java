@@ -169,6 +169,9 @@ class DaemonIT {
     JsonNode before = status();
     long daemonPid = before.get("pid").asLong();
     long vmPid = managed(before).get("vmPid").asLong();
+    // A guest clock far off, for the adopting daemon to set right.
+    var skew = cli.run("run", "-u", "root", ENV, "--", "date", "-s", "2001-09-09 01:46:40");
+    assertEquals(0, skew.exit(), skew.toString());
 
     Process session = new ProcessBuilder(cli.command("run", ENV, "--", "sleep", "30"))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -193,6 +196,14 @@ class DaemonIT {
     assertNotEquals(daemonPid, after.get("pid").asLong(), "a new daemon serves");
     assertEquals(vmPid, managed(after).get("vmPid").asLong(), "the same VM was adopted, not booted again");
     assertTrue(uptime > 3, "guest uptime " + uptime + " s: it was rebooted");
+
+    long offset = Long.MAX_VALUE;
+    for (int i = 0; i < 20 && Math.abs(offset) > 5; i++) {
+      var date = cli.run("run", ENV, "--", "date", "+%s");
+      assertEquals(0, date.exit(), date.toString());
+      offset = Long.parseLong(date.out().strip()) - System.currentTimeMillis() / 1000;
+    }
+    assertTrue(Math.abs(offset) <= 5, "the adopting daemon left the guest clock " + offset + " s off");
   }
 
   @Test
@@ -234,6 +245,53 @@ class DaemonIT {
 
   @Test
   @Order(5)
+  void concurrentLifecycleCommandsIncludingRemoveAreSafe() throws Exception {
+    String race = "race";
+    Path image = work.resolve("image");
+    var created = cli.run("create", race, "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG,
+        "--disk", "128M", "--memory", "256M", "--cpus", "1");
+    assertEquals(0, created.exit(), created.toString());
+    assertEquals(0, cli.run("start", race).exit());
+    List<List<String>> commands = List.of(
+        List.of("run", race, "--", "echo", "x"),
+        List.of("stop", "-t", "1", race),
+        List.of("start", race),
+        List.of("rm", "--force", race),
+        List.of("run", race, "--", "true"),
+        List.of("restart", race));
+    ExecutorService pool = Executors.newFixedThreadPool(commands.size());
+    try {
+      List<Future<CliProcess.Result>> results = new ArrayList<>();
+      for (List<String> command : commands) {
+        results.add(pool.submit(() -> cli.run(command.toArray(String[]::new))));
+      }
+      for (int i = 0; i < commands.size(); i++) {
+        CliProcess.Result r = results.get(i).get(5, TimeUnit.MINUTES);
+        String what = String.join(" ", commands.get(i)) + ": " + r;
+        System.err.println("race: " + what.replace('\n', ' '));
+        assertTrue(!r.stderr().contains("Exception") && !r.stderr().contains("\tat "), what);
+        if (r.exit() != 0 && !commands.get(i).get(0).equals("run")) {
+          assertTrue(r.stderr().strip().startsWith("linux: ") && r.stderr().strip().lines().count() == 1, what);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    boolean listed = false;
+    for (JsonNode row : JSON.readTree(cli.run("list", "--json").stdout())) {
+      listed |= row.get("name").asText().equals(race);
+    }
+    if (listed) {
+      var again = cli.run("run", race, "--", "echo", "alive");
+      assertEquals("alive\n", again.out(), again.toString());
+      assertEquals(0, cli.run("rm", "--force", race).exit());
+    }
+    assertTrue(Files.notExists(work.resolve("home/environments/" + race)), "removed, yet its directory is left");
+    assertTrue(CrashSafetyIT.qemusUnder(runtimeRoot).isEmpty(), "a QEMU outlived its environment");
+  }
+
+  @Test
+  @Order(6)
   void theDaemonExitsOnceNothingRuns() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LINGER_SECONDS + 20);
     while (cli.run("daemon", "status").exit() == 0) {

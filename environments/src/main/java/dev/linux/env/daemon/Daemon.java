@@ -1,6 +1,7 @@
 package dev.linux.env.daemon;
 
 import dev.linux.env.LinuxHome;
+import dev.linux.env.daemon.proto.DaemonGrpc;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -86,7 +87,8 @@ public final class Daemon {
           .bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers)
           .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-          .addService(new DaemonService(supervisor, started, version, exitRequested::countDown))
+          .addService(new DaemonService(supervisor, started, version, exitRequested::countDown,
+              () -> lastRpcNanos.set(System.nanoTime())))
           .fallbackHandlerRegistry(new AgentRelay(supervisor))
           .intercept(new CallCounter())
           .build();
@@ -160,12 +162,19 @@ public final class Daemon {
   private final class CallCounter implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      // Status calls count as activity only when not passive (DaemonService decides): `linux daemon
+      // status` in a loop must not keep an otherwise idle daemon alive.
+      boolean question = call.getMethodDescriptor().getFullMethodName().equals(DaemonGrpc.getStatusMethod().getFullMethodName());
       openRpcs.incrementAndGet();
-      lastRpcNanos.set(System.nanoTime());
+      if (!question) {
+        lastRpcNanos.set(System.nanoTime());
+      }
       AtomicBoolean done = new AtomicBoolean();
       Runnable finish = () -> {
         if (done.compareAndSet(false, true)) {
-          lastRpcNanos.set(System.nanoTime());
+          if (!question) {
+            lastRpcNanos.set(System.nanoTime());
+          }
           openRpcs.decrementAndGet();
         }
       };

@@ -113,8 +113,16 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
 
   /** The daemon of {@code home} if one answers; never starts one. */
   public static Optional<DaemonClient> ifRunning(LinuxHome home, Progress progress) {
+    return ifRunning(home, progress, false);
+  }
+
+  /**
+   * The daemon of {@code home} if one answers, asked {@code passive}ly (a look that does not keep
+   * an idle daemon alive, for {@code linux daemon status}); never starts one.
+   */
+  public static Optional<DaemonClient> ifRunning(LinuxHome home, Progress progress, boolean passive) {
     DaemonClient client = new DaemonClient(DaemonFiles.of(home), progress);
-    if (client.answers()) {
+    if (client.answers(passive)) {
       return Optional.of(client);
     }
     client.close();
@@ -122,11 +130,15 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
   }
 
   private boolean answers() {
+    return answers(false);
+  }
+
+  private boolean answers(boolean passive) {
     if (!Files.exists(files.socket())) {
       return false;
     }
     try {
-      stub.withDeadlineAfter(2, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+      stub.withDeadlineAfter(2, TimeUnit.SECONDS).status(StatusRequest.newBuilder().setPassive(passive).build());
       return true;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
@@ -151,7 +163,16 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
 
   /** Who the daemon is and what it runs. */
   public DaemonStatus status() {
-    StatusResponse r = call(() -> stub.withDeadlineAfter(QUICK_CALL.toNanos(), TimeUnit.NANOSECONDS).status(StatusRequest.getDefaultInstance()));
+    return status(false);
+  }
+
+  /**
+   * Who the daemon is and what it runs; a {@code passive} look does not count as a client being
+   * about (the daemon may still exit for lack of work).
+   */
+  public DaemonStatus status(boolean passive) {
+    StatusResponse r = call(() -> stub.withDeadlineAfter(QUICK_CALL.toNanos(), TimeUnit.NANOSECONDS)
+        .status(StatusRequest.newBuilder().setPassive(passive).build()));
     return new DaemonStatus(r.getPid(), r.getVersion(), Instant.ofEpochMilli(r.getStartedUnixMillis()), files.socket(),
         r.getEnvironmentsList().stream()
             .map(e -> new DaemonStatus.Running(EnvName.of(e.getName()), e.getState(), e.getVmPid(), e.getOpenCalls(),

@@ -28,16 +28,22 @@ final class DaemonService extends DaemonGrpc.DaemonImplBase {
   private final long startedMillis;
   private final String version;
   private final Runnable exit;
+  private final Runnable activity;
 
-  DaemonService(EnvironmentSupervisor supervisor, long startedMillis, String version, Runnable exit) {
+  /** @param activity tells the daemon a client is about (a status that is not passive) */
+  DaemonService(EnvironmentSupervisor supervisor, long startedMillis, String version, Runnable exit, Runnable activity) {
     this.supervisor = supervisor;
     this.startedMillis = startedMillis;
     this.version = version;
     this.exit = exit;
+    this.activity = activity;
   }
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
+    if (!request.getPassive()) {
+      activity.run();
+    }
     answer(response, () -> {
       StatusResponse.Builder b = StatusResponse.newBuilder()
           .setPid(ProcessHandle.current().pid())

@@ -215,8 +215,11 @@ final class EnvironmentSupervisor implements AutoCloseable {
     }
     s.vmPid = vm.pid();
     s.sessionProcesses = 0;
-    s.lastProcessCheckNanos = 0;
-    s.lastClockSyncNanos = System.nanoTime();
+    // The first look lists processes and sets the clock at once: an adopted VM ran for a while
+    // with no one keeping its clock in step. (nanoTime has no fixed origin: offsets, never 0.)
+    long now = System.nanoTime();
+    s.lastProcessCheckNanos = now - PROCESS_CHECK_INTERVAL.toNanos();
+    s.lastClockSyncNanos = now - CLOCK_SYNC_INTERVAL.toNanos();
     s.touch();
     s.state = Supervised.State.RUNNING;
   }
@@ -276,7 +279,10 @@ final class EnvironmentSupervisor implements AutoCloseable {
     if (now - s.lastClockSyncNanos >= CLOCK_SYNC_INTERVAL.toNanos()) {
       s.lastClockSyncNanos = now;
       try {
-        agent.setTime(Instant.now());
+        Duration offset = agent.setTime(Instant.now());
+        if (offset.abs().compareTo(Duration.ofSeconds(2)) > 0) {
+          log.info(s.name + ": guest clock was " + offset.toMillis() + " ms off; set");
+        }
       } catch (AgentException | UnsupportedOperationException e) {
         log.info(s.name + ": cannot set the guest clock: " + e.getMessage());
       }

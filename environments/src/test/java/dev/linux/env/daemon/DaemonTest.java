@@ -178,4 +178,27 @@ class DaemonTest {
     assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(1000), "exited before its linger");
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("nothing running and no client"), log.toString());
   }
+
+  @Test
+  void passiveStatusCallsDoNotKeepAnIdleDaemonAlive() throws Exception {
+    try (DaemonClient client = awaitDaemon()) {
+      client.exit(false);
+    }
+    served.get(20, TimeUnit.SECONDS);
+    served = serve(Duration.ofSeconds(2));
+    awaitDaemon().close();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!served.isDone()) {
+      assertTrue(System.nanoTime() < deadline, "status calls every 100 ms kept the daemon alive");
+      DaemonClient.ifRunning(home, Progress.SILENT, true).ifPresent(client -> {
+        try (client) {
+          client.status(true);
+        } catch (EnvException e) {
+          // it exited between the two calls: what the loop waits for
+        }
+      });
+      Thread.sleep(100);
+    }
+    assertTrue(served.get());
+  }
 }
