@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
     name = "daemon",
     description = {
       "The per-user daemon that owns running environments.",
-      "Commands start it when they need it; it shares one agent connection per VM among",
-      "all sessions, stops environments idle past their idleTimeout, keeps guest clocks in",
-      "step, and exits once nothing runs. VMs outlive it: a new daemon adopts them.",
+      "Commands start it when they need it. It shares one agent connection per VM",
+      "among all sessions, stops environments idle past their idle timeout, keeps",
+      "guest clocks in step, and exits once nothing runs. VMs outlive it: the next",
+      "daemon adopts them. Its log: daemon.log in the data directory.",
       "",
       "  linux daemon status --json",
       "  linux daemon stop            environments keep running",
@@ -63,7 +64,7 @@ final class DaemonCommand implements Runnable {
     }
   }
 
-  @Command(name = "stop", description = {"Stop the daemon. Running environments keep running", "unless --environments is given."})
+  @Command(name = "stop", description = {"Stop the daemon (running environments keep running).", "With --environments, stop them first."})
   static final class Stop implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -153,7 +154,7 @@ final class DaemonCommand implements Runnable {
     }
   }
 
-  @Command(name = "run", description = {"Run the daemon in the foreground (commands start it in the background", "by themselves; this is for debugging). Log lines go to stderr."})
+  @Command(name = "run", description = {"Run the daemon in the foreground, logging to stderr (for debugging;", "commands start it in the background by themselves)."})
   static final class Run implements Callable<Integer> {
     @Spec CommandSpec spec;
 

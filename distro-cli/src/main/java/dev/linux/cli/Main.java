@@ -43,8 +43,8 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Environment: LINUX_HOME (an independent data directory), LINUX_ACCEL (kvm|tcg), LINUX_DEBUG=1,",
-      "LINUX_NO_DAEMON=1 (this process runs VMs itself, no daemon).",
+      "Environment: LINUX_HOME (an independent data directory), LINUX_ACCEL (kvm|tcg),",
+      "LINUX_DEBUG=1 (stack traces), LINUX_NO_DAEMON=1 (run VMs in this process).",
     })
 public final class Main implements Runnable {
 
