@@ -72,6 +72,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
       s.state = Supervised.State.STARTING;
       environments.apply(progress).start(name);
       adopt(s, progress);
+      log.info(name + ": running (VM pid " + s.vmPid + ")");
     } catch (RuntimeException e) {
       closeChannel(s);
       s.state = Supervised.State.STOPPED;
@@ -144,7 +145,11 @@ final class EnvironmentSupervisor implements AutoCloseable {
     try {
       s.state = Supervised.State.STOPPING;
       closeChannel(s);
-      return environments.apply(Progress.SILENT).stop(name, grace);
+      boolean stopped = environments.apply(Progress.SILENT).stop(name, grace);
+      if (stopped) {
+        log.info(name + ": stopped");
+      }
+      return stopped;
     } finally {
       s.state = Supervised.State.STOPPED;
       s.lifecycle.unlock();
@@ -308,7 +313,6 @@ final class EnvironmentSupervisor implements AutoCloseable {
       }
       log.info(s.name + ": idle for " + timeout + " s; stopping");
       stop(s.name, IDLE_STOP_GRACE);
-      log.info(s.name + ": stopped");
     } catch (RuntimeException e) {
       log.info(s.name + ": idle stop failed: " + e.getMessage());
     } finally {
