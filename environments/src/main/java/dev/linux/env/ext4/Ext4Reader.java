@@ -304,7 +304,14 @@ public final class Ext4Reader implements AutoCloseable {
     return entries;
   }
 
-  /** Finds one name, through the hash index when the directory has one. */
+  /**
+   * Finds one name, through the hash index when the directory has one. The walk is the kernel's
+   * ({@code dx_probe}, then {@code ext4_htree_next_block}): at each level take the last index
+   * entry whose stored hash, collision bit included, is at most the name's hash; when the leaf
+   * does not hold the name, step to the next leaf only while the index entry stepped onto (at
+   * whichever level the step happens) carries the same hash, since that is how names of equal
+   * hash continue across a leaf split.
+   */
   private DirEntry find(Inode dir, String name) throws IOException {
     if ((dir.flags() & INODE_FLAG_INDEX) == 0 || directoryHash == null) {
       for (DirEntry entry : list(dir)) {
@@ -314,41 +321,72 @@ public final class Ext4Reader implements AutoCloseable {
       }
       return null;
     }
-    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-    int hash = directoryHash.hash(bytes);
+    int hash = directoryHash.hash(name.getBytes(StandardCharsets.UTF_8));
     List<Extent> extents = extents(dir);
     int seed = inodeSeed(dir.number(), rawInode(dir.number()));
-    ByteBuffer node = directoryBlock(extents, 0);
-    int levels = node.get(0x1E) & 0xFF;
-    int countOffset = 0x18 + (node.get(0x1D) & 0xFF);
-    verifyIndexBlock(node, countOffset, seed, dir, 0);
-    for (int level = 0; ; level++) {
-      int count = u16(node, countOffset + 2);
-      int chosen = 0;
-      for (int i = 1; i < count; i++) {
-        if (Integer.compareUnsigned(node.getInt(countOffset + i * 8) & ~1, hash) <= 0) {
-          chosen = i;
+    ByteBuffer root = directoryBlock(extents, 0);
+    IndexFrame[] path = new IndexFrame[(root.get(0x1E) & 0xFF) + 1];
+    int leafLevel = path.length - 1; // the index level whose entries point at leaves
+    path[0] = new IndexFrame(root, 0x18 + (root.get(0x1D) & 0xFF));
+    verifyIndexBlock(root, path[0].countOffset, seed, dir, 0);
+    for (int level = 0; level <= leafLevel; level++) {
+      if (level > 0) {
+        path[level] = indexNode(path[level - 1].child(), extents, seed, dir);
+      }
+      IndexFrame frame = path[level];
+      while (frame.at + 1 < frame.count()
+          && Integer.compareUnsigned(frame.hash(frame.at + 1), hash) <= 0) {
+        frame.at++;
+      }
+    }
+    while (true) {
+      long leaf = path[leafLevel].child();
+      for (DirEntry e : leafEntries(directoryBlock(extents, leaf), seed, dir, leaf)) {
+        if (e.name().equals(name)) {
+          return e;
         }
       }
-      long child = u32(node, countOffset + chosen * 8 + 4);
-      if (level == levels) {
-        // the leaf, and following leaves while a hash collision continues into them
-        for (int i = chosen; i < count; i++) {
-          if (i > chosen && (node.getInt(countOffset + i * 8) & ~1) != hash) {
-            break;
-          }
-          long leaf = u32(node, countOffset + i * 8 + 4);
-          for (DirEntry e : leafEntries(directoryBlock(extents, leaf), seed, dir, leaf)) {
-            if (e.name().equals(name)) {
-              return e;
-            }
-          }
-        }
+      int level = leafLevel;
+      while (level >= 0 && ++path[level].at >= path[level].count()) {
+        level--;
+      }
+      if (level < 0 || (path[level].hash(path[level].at) & ~1) != hash) {
         return null;
       }
-      node = directoryBlock(extents, child);
-      countOffset = 8;
-      verifyIndexBlock(node, countOffset, seed, dir, child);
+      for (level++; level <= leafLevel; level++) {
+        path[level] = indexNode(path[level - 1].child(), extents, seed, dir);
+      }
+    }
+  }
+
+  private IndexFrame indexNode(long logical, List<Extent> extents, int seed, Inode dir) throws IOException {
+    ByteBuffer block = directoryBlock(extents, logical);
+    verifyIndexBlock(block, 8, seed, dir, logical);
+    return new IndexFrame(block, 8);
+  }
+
+  /** One index block on the way down a hash tree, and the entry taken in it. */
+  private static final class IndexFrame {
+    final ByteBuffer block;
+    final int countOffset;
+    int at;
+
+    IndexFrame(ByteBuffer block, int countOffset) {
+      this.block = block;
+      this.countOffset = countOffset;
+    }
+
+    int count() {
+      return u16(block, countOffset + 2);
+    }
+
+    /** The stored hash of an entry (the first entry's is implicitly 0). */
+    int hash(int entry) {
+      return entry == 0 ? 0 : block.getInt(countOffset + entry * 8);
+    }
+
+    long child() {
+      return u32(block, countOffset + at * 8 + 4);
     }
   }
 

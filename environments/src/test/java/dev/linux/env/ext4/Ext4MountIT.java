@@ -141,4 +141,22 @@ class Ext4MountIT {
       }
     }
   }
+
+  /** The kernel's own hashed lookup of names that share a hash across a split. */
+  @Test
+  void theKernelFindsNamesOfEqualHashOnBothSidesOfASplit() throws Exception {
+    for (Ext4HashTreeTest.SplitCollision c : Ext4HashTreeTest.SplitCollision.KNOWN) {
+      Path img = dir.resolve("collision.img");
+      try (Ext4Writer w = Ext4Writer.create(img, Ext4Options.ofSize(2L << 30).withUuid(c.uuid()))) {
+        Ext4HashTreeTest.writeHugeDirectory(w, c.entries());
+      }
+      try (Mount m = Mount.of(img, dir.resolve("mnt"))) {
+        for (int i : new int[] {c.first(), c.second()}) {
+          String name = Ext4HashTreeTest.NAME + i;
+          assertTrue(Files.exists(m.point().resolve("huge").resolve(name)), c.description() + ": " + name);
+        }
+      }
+      Files.delete(img);
+    }
+  }
 }

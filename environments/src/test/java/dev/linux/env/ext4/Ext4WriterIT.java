@@ -152,6 +152,25 @@ class Ext4WriterIT {
     assertTrue(debugfs(img, "stat /shared").contains("Links: 2"));
   }
 
+  /**
+   * Under these seeds two names share a hash across a leaf or index node split: e2fsck must accept
+   * the tree, and debugfs must show an index entry marked as continuing a collision ("(**)").
+   */
+  @Test
+  void equalHashesAcrossASplitAreCleanAndMarkedAsACollision() throws Exception {
+    for (Ext4HashTreeTest.SplitCollision c : Ext4HashTreeTest.SplitCollision.KNOWN) {
+      Path img = image(Ext4Options.ofSize(2L << 30).withUuid(c.uuid()),
+          w -> Ext4HashTreeTest.writeHugeDirectory(w, c.entries()));
+      assertClean(img);
+      assertTrue(debugfs(img, "htree /huge").contains("(**)"), c.description());
+      for (int i : new int[] {c.first(), c.second()}) {
+        String stat = debugfs(img, "stat /huge/" + Ext4HashTreeTest.NAME + i);
+        assertTrue(stat.contains("Type: regular"), c.description() + ":\n" + stat);
+      }
+      Files.delete(img);
+    }
+  }
+
   @Test
   void bigFragmentedAndSparseFilesOnAMultiGroupFilesystem() throws Exception {
     long size = 3L << 30;
