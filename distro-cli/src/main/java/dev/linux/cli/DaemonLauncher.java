@@ -20,7 +20,7 @@ final class DaemonLauncher implements DaemonClient.Launcher {
   private static final long MAX_LOG_BYTES = 1 << 20;
 
   @Override
-  public void launch(DaemonFiles files) throws IOException {
+  public Process launch(DaemonFiles files) throws IOException {
     Files.createDirectories(files.log().getParent());
     if (Files.isRegularFile(files.log()) && Files.size(files.log()) > MAX_LOG_BYTES) {
       // Daemons of a long-lived home append for months: keep the last log and this one.
@@ -36,7 +36,7 @@ final class DaemonLauncher implements DaemonClient.Launcher {
       command.add("--sun-misc-unsafe-memory-access=allow"); // netty's, until it moves off Unsafe
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon", "run"));
-    new ProcessBuilder(command)
+    return new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(files.log().toFile()))
         .redirectErrorStream(true)

@@ -39,8 +39,8 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
   }
 
   private static boolean isCommandRunner(CommandLine cli) {
-    String name = cli.getCommandName();
-    return name.equals("run") || name.equals("enter");
+    String name = cli.getCommandSpec().qualifiedName(" ");
+    return name.equals("linux run") || name.equals("linux enter"); // not `linux daemon run`
   }
 
   static boolean debug() {

@@ -50,7 +50,8 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
   /** Starts a daemon process in the background (its own session, output to {@code log}). */
   @FunctionalInterface
   public interface Launcher {
-    void launch(DaemonFiles files) throws IOException;
+    /** @return the daemon's process, so a daemon that fails at once is noticed at once */
+    Process launch(DaemonFiles files) throws IOException;
   }
 
   private final DaemonFiles files;
@@ -90,9 +91,10 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
         // A daemon from before a rebuild: its VMs keep running and the new one adopts them.
         client.exit(false);
       }
+      Process daemon;
       try {
         home.ensureRuntime();
-        launcher.launch(files);
+        daemon = launcher.launch(files);
       } catch (IOException e) {
         throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot start the linux daemon: " + e.getMessage(), e);
       }
@@ -100,6 +102,11 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
       while (System.nanoTime() - deadline < 0) {
         if (client.answers()) {
           return client;
+        }
+        // Exit status 0: another client's daemon won the race for the lock and will answer.
+        if (!daemon.isAlive() && daemon.exitValue() != 0) {
+          throw new EnvException(EnvException.Code.UNAVAILABLE, "the linux daemon failed to start (exit status "
+              + daemon.exitValue() + "): " + lastLine(files.log()) + " (see " + files.log() + ")");
         }
         sleep(Duration.ofMillis(50));
       }
@@ -240,6 +247,17 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (Files.exists(files.socket()) && System.nanoTime() - deadline < 0) {
       sleep(Duration.ofMillis(50));
+    }
+  }
+
+  /** The last non-blank line of {@code log} that is not a JVM warning, or a placeholder. */
+  private static String lastLine(java.nio.file.Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log).stream()
+          .filter(l -> !l.isBlank() && !l.startsWith("WARNING:") && !l.startsWith("\tat ")).toList();
+      return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1).strip();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "no log";
     }
   }
 

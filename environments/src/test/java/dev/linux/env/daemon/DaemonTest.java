@@ -201,4 +201,16 @@ class DaemonTest {
     }
     assertTrue(served.get());
   }
+
+  @Test
+  void aDaemonThatFailsToStartIsReportedAtOnceWithItsLastWords() throws Exception {
+    LinuxHome other = new LinuxHome(dir.resolve("other"), dir.resolve("other-config"), dir.resolve("other-run"));
+    Files.createDirectories(other.data());
+    long started = System.nanoTime();
+    EnvException e = assertThrows(EnvException.class, () -> DaemonClient.connect(other, Progress.SILENT,
+        files -> new ProcessBuilder("sh", "-c", "echo 'linux: cannot bind the socket' >> '" + files.log() + "'; exit 3").start()));
+    assertEquals(EnvException.Code.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("exit status 3") && e.getMessage().contains("cannot bind the socket"), e.getMessage());
+    assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "took the whole launch wait");
+  }
 }
