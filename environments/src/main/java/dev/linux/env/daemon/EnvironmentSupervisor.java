@@ -56,7 +56,13 @@ final class EnvironmentSupervisor implements AutoCloseable {
     return GlobalConfig.load(home, System.getenv());
   }
 
+  /** The entry of an existing environment (a name nobody created gets NOT_FOUND, not an entry). */
   private Supervised entry(EnvName name) {
+    Supervised s = entries.get(name);
+    if (s != null) {
+      return s;
+    }
+    new dev.linux.env.EnvironmentStore(home).get(name);
     return entries.computeIfAbsent(name, Supervised::new);
   }
 
@@ -90,7 +96,14 @@ final class EnvironmentSupervisor implements AutoCloseable {
    * environment up forever.
    */
   Lease lease(EnvName name, boolean session) {
-    Supervised s = entry(name);
+    Supervised s;
+    try {
+      s = entry(name);
+    } catch (EnvException e) {
+      // To the agent API a missing environment is an unreachable agent: NOT_FOUND there means a
+      // missing file or program (and `run` would report 127, command not found).
+      throw new EnvException(EnvException.Code.UNAVAILABLE, e.getMessage(), e);
+    }
     if (!s.serving()) {
       s.lifecycle.lock();
       try {

@@ -126,7 +126,7 @@ class DaemonTest {
     try (GuestAgent agent = AgentChannel.relayed(socket, "nope")) {
       AgentException e = assertThrows(AgentException.class, () -> agent.ping(Duration.ofSeconds(5)));
       assertEquals(AgentException.Code.UNAVAILABLE, e.code());
-      assertTrue(e.getMessage().contains("nope is not running"), e.getMessage());
+      assertTrue(e.getMessage().contains("no environment named 'nope'"), e.getMessage());
     }
     try (GuestAgent agent = AgentChannel.relayed(socket, "nope")) {
       AgentException e = assertThrows(AgentException.class, () -> agent.shutdown(Duration.ZERO));
