@@ -289,7 +289,12 @@ class RegistryIT {
       assertTrue(store.hasBlob(layer.digest()));
       List<String> gets = proxy.requests.stream().filter(r -> r.contains("/blobs/" + layer.digest())).toList();
       assertEquals(2, gets.size(), gets.toString());
-      assertTrue(gets.get(1).endsWith("bytes=" + layer.size() / 2 + "-"), gets.toString());
+      // The proxy cuts after half the layer; bytes in flight at the cut may not reach the client,
+      // so it resumes from what it verifiably received: after the start, at most half-way.
+      java.util.regex.Matcher range = java.util.regex.Pattern.compile("bytes=(\\d+)-$").matcher(gets.get(1));
+      assertTrue(range.find(), gets.toString());
+      long from = Long.parseLong(range.group(1));
+      assertTrue(from > 0 && from <= layer.size() / 2, "resumed from " + from + " of " + layer.size() + ": " + gets);
     }
   }
 
