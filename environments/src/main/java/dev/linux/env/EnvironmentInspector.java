@@ -30,7 +30,9 @@ final class EnvironmentInspector {
     Optional<Long> pid = VirtualMachine.find(files.runtime()).map(VirtualMachine::pid);
     Map<Path, Long> used = DiskUsage.allocatedBytes(List.of(files.disk()));
     EnvironmentStatus status = new EnvironmentStatus(
-        record, EnvironmentState.effective(record.state(), pid.isPresent()), pid, used.getOrDefault(files.disk(), 0L));
+        record, EnvironmentState.effective(record.state(), pid.isPresent(),
+            (record.state() == EnvironmentState.STARTING || record.state() == EnvironmentState.STOPPING)
+                && store.isLocked(record.envName())), pid, used.getOrDefault(files.disk(), 0L));
     List<String> cmdline = pid.map(EnvironmentInspector::commandLine).orElse(List.of());
     return new EnvironmentInspection(
         status, files.dir(), files.consoleLog(), argument(cmdline, "-kernel"), argument(cmdline, "-accel"),

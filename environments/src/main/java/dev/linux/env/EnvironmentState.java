@@ -53,9 +53,21 @@ public enum EnvironmentState {
    * A null {@code stored} state (a record written before states existed) counts as {@code created}.
    */
   public static EnvironmentState effective(EnvironmentState stored, boolean vmRunning) {
+    return effective(stored, vmRunning, false);
+  }
+
+  /**
+   * As {@link #effective(EnvironmentState, boolean)}, but a {@code starting} or {@code stopping}
+   * without a VM stands while a lifecycle operation holds the environment's lock ({@code
+   * operationUnderWay}): a boot before QEMU runs (a kernel download, say), a stop after it ended.
+   */
+  public static EnvironmentState effective(EnvironmentState stored, boolean vmRunning, boolean operationUnderWay) {
     EnvironmentState state = stored == null ? CREATED : stored;
     if (vmRunning) {
       return state == STARTING || state == STOPPING ? state : RUNNING;
+    }
+    if (operationUnderWay && (state == STARTING || state == STOPPING)) {
+      return state;
     }
     return state == BROKEN || state == CREATED ? state : STOPPED;
   }

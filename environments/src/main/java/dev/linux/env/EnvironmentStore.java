@@ -152,18 +152,38 @@ public final class EnvironmentStore {
     deleteTree(doomed);
   }
 
+  /** The environment locks the current thread holds (a file lock cannot tell threads apart). */
+  private static final ThreadLocal<java.util.Set<Path>> HELD = ThreadLocal.withInitial(java.util.HashSet::new);
+
   /**
    * An exclusive lock on one environment's lifecycle (create, start, stop, remove), held across
    * processes. Blocks until it is available.
    */
   public Lock lock(EnvName name) {
     Path lockFile = home.environments().resolve(".locks").resolve(name + ".lock");
+    if (HELD.get().contains(lockFile)) {
+      // Waiting below would wait for ourselves forever.
+      throw new IllegalStateException("the lock of '" + name + "' is already held by this thread");
+    }
     try {
       Files.createDirectories(lockFile.getParent());
       FileChannel channel =
           FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       try {
-        return new Lock(channel, channel.lock());
+        while (true) {
+          try {
+            Lock held = new Lock(channel, channel.lock(), lockFile);
+            HELD.get().add(lockFile);
+            return held;
+          } catch (java.nio.channels.OverlappingFileLockException e) {
+            // Held by another thread of this process (file locks are per process): wait our turn.
+            Thread.sleep(10);
+          }
+        }
+      } catch (InterruptedException e) {
+        channel.close();
+        Thread.currentThread().interrupt();
+        throw new EnvException(EnvException.Code.UNAVAILABLE, "interrupted while waiting for the lock of '" + name + "'", e);
       } catch (IOException | RuntimeException e) {
         channel.close();
         throw e;
@@ -173,18 +193,44 @@ public final class EnvironmentStore {
     }
   }
 
+  /**
+   * Whether some process (this one included) holds {@code name}'s lifecycle lock right now; a
+   * snapshot for reporting, never for deciding to act.
+   */
+  public boolean isLocked(EnvName name) {
+    Path lockFile = home.environments().resolve(".locks").resolve(name + ".lock");
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** A held environment lock. */
   public static final class Lock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
+    private final Path file;
 
-    private Lock(FileChannel channel, FileLock lock) {
+    private Lock(FileChannel channel, FileLock lock, Path file) {
       this.channel = channel;
       this.lock = lock;
+      this.file = file;
     }
 
     @Override
     public void close() {
+      HELD.get().remove(file);
       try {
         lock.release();
         channel.close();

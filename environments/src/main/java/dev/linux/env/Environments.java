@@ -232,7 +232,7 @@ public final class Environments {
     for (EnvironmentRecord record : records) {
       EnvironmentFiles files = home.files(record.envName());
       Optional<Long> pid = VirtualMachine.find(files.runtime()).map(VirtualMachine::pid);
-      result.add(new EnvironmentStatus(record, EnvironmentState.effective(record.state(), pid.isPresent()), pid,
+      result.add(new EnvironmentStatus(record, EnvironmentState.effective(record.state(), pid.isPresent(), underWay(record)), pid,
           used.getOrDefault(files.disk(), 0L)));
     }
     return result;
@@ -399,6 +399,12 @@ public final class Environments {
     } catch (RuntimeException saveFailed) {
       failure.addSuppressed(saveFailed);
     }
+  }
+
+  /** Whether a start or stop of the record's environment holds its lock now (only asked when it matters). */
+  private boolean underWay(EnvironmentRecord record) {
+    return (record.state() == EnvironmentState.STARTING || record.state() == EnvironmentState.STOPPING)
+        && store.isLocked(record.envName());
   }
 
   private static String label(EnvName name) {

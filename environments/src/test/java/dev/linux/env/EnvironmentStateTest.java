@@ -27,6 +27,16 @@ class EnvironmentStateTest {
   }
 
   @Test
+  void withoutAVmStartingAndStoppingStandWhileAnOperationHoldsTheLock() {
+    assertEquals(STARTING, EnvironmentState.effective(STARTING, false, true));
+    assertEquals(STOPPING, EnvironmentState.effective(STOPPING, false, true));
+    assertEquals(STOPPED, EnvironmentState.effective(RUNNING, false, true), "running needs a VM");
+    assertEquals(CREATED, EnvironmentState.effective(CREATED, false, true));
+    assertEquals(STOPPED, EnvironmentState.effective(STARTING, false, false), "no operation: stale");
+    assertEquals(RUNNING, EnvironmentState.effective(RUNNING, true, true));
+  }
+
+  @Test
   void withoutAVmAStaleRunningStartingOrStoppingIsStopped() {
     assertEquals(CREATED, EnvironmentState.effective(null, false));
     assertEquals(CREATED, EnvironmentState.effective(CREATED, false));

@@ -29,6 +29,29 @@ class EnvironmentStoreTest {
   }
 
   @Test
+  void aLockHeldByOneThreadMakesAnotherWaitAndIsSeenAsHeld() throws Exception {
+    EnvironmentStore store = store();
+    EnvName name = EnvName.of("locked");
+    org.junit.jupiter.api.Assertions.assertFalse(store.isLocked(name));
+    java.util.concurrent.CompletableFuture<Long> waited;
+    try (EnvironmentStore.Lock lock = store.lock(name)) {
+      org.junit.jupiter.api.Assertions.assertTrue(store.isLocked(name));
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> store.lock(name),
+          "a second lock by the same thread would wait for itself");
+      long start = System.nanoTime();
+      waited = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (EnvironmentStore.Lock second = store.lock(name)) {
+          return System.nanoTime() - start;
+        }
+      });
+      Thread.sleep(300);
+      org.junit.jupiter.api.Assertions.assertFalse(waited.isDone(), "the other thread did not wait");
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(waited.get(10, java.util.concurrent.TimeUnit.SECONDS) >= 300_000_000L);
+    org.junit.jupiter.api.Assertions.assertFalse(store.isLocked(name));
+  }
+
+  @Test
   void createdEnvironmentReadsBack() {
     EnvironmentStore store = store();
     store.create(EnvName.of("dev"), files -> {
