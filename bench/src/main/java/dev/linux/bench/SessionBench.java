@@ -69,15 +69,8 @@ public final class SessionBench {
         }
 
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        CompletableFuture<Boolean> daemon = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-          try {
-            daemon.complete(Daemon.run(home, "bench", Duration.ofMinutes(10), new PrintStream(log, true)));
-          } catch (Throwable e) {
-            daemon.completeExceptionally(e);
-          }
-        });
-        DaemonClient client = awaitDaemon(home);
+        CompletableFuture<Boolean> daemon = Daemon.runInBackground(home, "bench", Duration.ofMinutes(10), new PrintStream(log, true));
+        DaemonClient client = DaemonClient.await(home, Progress.SILENT, Duration.ofSeconds(20));
         client.start(name);
         Path socket = DaemonFiles.of(home).socket();
         double relayedSequential;
@@ -149,17 +142,6 @@ public final class SessionBench {
     } finally {
       pool.shutdownNow();
     }
-  }
-
-  private static DaemonClient awaitDaemon(LinuxHome home) throws InterruptedException {
-    for (int i = 0; i < 400; i++) {
-      Optional<DaemonClient> client = DaemonClient.ifRunning(home, Progress.SILENT);
-      if (client.isPresent()) {
-        return client.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new IllegalStateException("the daemon did not answer");
   }
 
   private static int option(String[] args, String name, int fallback) {

@@ -34,24 +34,8 @@ final class StartupTraining {
       throw new IllegalStateException("set LINUX_HOME to an empty directory for the training run");
     }
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    CompletableFuture<Boolean> daemon = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        daemon.complete(Daemon.run(home, "training", Duration.ofMinutes(1), new PrintStream(sink, true)));
-      } catch (Throwable e) {
-        daemon.completeExceptionally(e);
-      }
-    });
-    DaemonClient client = null;
-    for (int i = 0; i < 400 && client == null; i++) {
-      client = DaemonClient.ifRunning(home, Progress.SILENT).orElse(null);
-      if (client == null) {
-        Thread.sleep(25);
-      }
-    }
-    if (client == null) {
-      throw new IllegalStateException("the training daemon did not answer");
-    }
+    CompletableFuture<Boolean> daemon = Daemon.runInBackground(home, "training", Duration.ofMinutes(1), new PrintStream(sink, true));
+    DaemonClient client = DaemonClient.await(home, Progress.SILENT, Duration.ofSeconds(10));
     for (List<String> command : List.of(
         List.of("--help"), List.of("run", "--help"), List.of("list", "--json"), List.of("list"),
         List.of("daemon", "status", "--json"), List.of("inspect", "nope"), List.of("run", "nope", "--", "true"),

@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linux.vm.AgentException;
-import dev.linux.vm.AgentInfo;
 import dev.linux.vm.EnvironmentInfo;
-import dev.linux.vm.ExecSession;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.GuestUser;
 import dev.linux.vm.NewUser;
-import dev.linux.vm.ProcessSpec;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +28,7 @@ class DefaultUserTest {
   @TempDir Path dir;
 
   /** Answers describeEnvironment with {@code configured} and records the users it is asked to create. */
-  static final class FakeAgent implements GuestAgent {
+  static final class FakeAgent extends StubGuestAgent {
     final Optional<String> configured;
     final List<NewUser> ensured = new ArrayList<>();
     AgentException failure;
@@ -40,19 +36,6 @@ class DefaultUserTest {
     FakeAgent(Optional<String> configured) {
       this.configured = configured;
     }
-
-    @Override
-    public AgentInfo ping(Duration timeout) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ExecSession exec(ProcessSpec spec, OutputStream stdout, OutputStream stderr) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void shutdown(Duration grace) {}
 
     @Override
     public EnvironmentInfo describeEnvironment() {
@@ -67,9 +50,6 @@ class DefaultUserTest {
       ensured.add(user);
       return new GuestUser(true, user.uid(), user.gid(), "/home/" + user.name(), "/bin/sh", false);
     }
-
-    @Override
-    public void close() {}
   }
 
   private Environments environments() {

@@ -3,11 +3,7 @@ package dev.linux.env;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.linux.vm.AgentInfo;
-import dev.linux.vm.ExecSession;
 import dev.linux.vm.GuestAgent;
-import dev.linux.vm.ProcessSpec;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -19,24 +15,11 @@ import org.junit.jupiter.api.Test;
 class SessionAgentTest {
 
   /** Records clock settings and closing; nothing else is expected of it here. */
-  static final class RecordingAgent implements GuestAgent {
+  static final class RecordingAgent extends StubGuestAgent {
     final CountDownLatch firstSync = new CountDownLatch(1);
     final AtomicInteger syncs = new AtomicInteger();
     final AtomicBoolean closed = new AtomicBoolean();
     volatile Instant lastTime;
-
-    @Override
-    public AgentInfo ping(Duration timeout) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ExecSession exec(ProcessSpec spec, OutputStream stdout, OutputStream stderr) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void shutdown(Duration grace) {}
 
     @Override
     public Duration setTime(Instant now) {

@@ -69,6 +69,23 @@ public final class Daemon {
     return new Daemon(home, version, linger, log).serve();
   }
 
+  /**
+   * Runs the daemon on a background thread of this process (tests, benchmarks, the launcher's
+   * start-up training); the future completes with what {@link #run} returns.
+   */
+  public static java.util.concurrent.CompletableFuture<Boolean> runInBackground(
+      LinuxHome home, String version, Duration linger, PrintStream log) {
+    java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform().name("daemon").daemon().start(() -> {
+      try {
+        result.complete(run(home, version, linger, log));
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
+  }
+
   private boolean serve() throws IOException {
     dev.linux.vm.internal.QuietLogs.install();
     home.ensureRuntime();

@@ -84,8 +84,9 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
     DaemonFiles files = DaemonFiles.of(home);
     DaemonClient client = new DaemonClient(files, progress);
     try {
-      if (client.answers()) {
-        if (client.runsOurBuild()) {
+      Optional<StatusResponse> running = client.ask(false);
+      if (running.isPresent()) {
+        if (running.get().getBuild().equals(Daemon.BUILD)) {
           return client;
         }
         // A daemon from before a rebuild: its VMs keep running and the new one adopts them.
@@ -100,7 +101,7 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
       }
       long deadline = System.nanoTime() + LAUNCH_WAIT.toNanos();
       while (System.nanoTime() - deadline < 0) {
-        if (client.answers()) {
+        if (client.ask(false).isPresent()) {
           return client;
         }
         // Exit status 0: another client's daemon won the race for the lock and will answer.
@@ -118,6 +119,22 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
     }
   }
 
+  /** The daemon of {@code home} once it answers (one just started elsewhere), waiting up to {@code timeout}. */
+  public static DaemonClient await(LinuxHome home, Progress progress, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Optional<DaemonClient> client = ifRunning(home, progress);
+      if (client.isPresent()) {
+        return client.get();
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new EnvException(EnvException.Code.UNAVAILABLE,
+            "the linux daemon did not answer within " + timeout.toSeconds() + " s");
+      }
+      sleep(Duration.ofMillis(20));
+    }
+  }
+
   /** The daemon of {@code home} if one answers; never starts one. */
   public static Optional<DaemonClient> ifRunning(LinuxHome home, Progress progress) {
     return ifRunning(home, progress, false);
@@ -129,38 +146,26 @@ public final class DaemonClient implements VmOwner, AutoCloseable {
    */
   public static Optional<DaemonClient> ifRunning(LinuxHome home, Progress progress, boolean passive) {
     DaemonClient client = new DaemonClient(DaemonFiles.of(home), progress);
-    if (client.answers(passive)) {
+    if (client.ask(passive).isPresent()) {
       return Optional.of(client);
     }
     client.close();
     return Optional.empty();
   }
 
-  private boolean answers() {
-    return answers(false);
-  }
-
-  private boolean answers(boolean passive) {
+  /** The daemon's status, or empty when none answers on the socket. */
+  private Optional<StatusResponse> ask(boolean passive) {
     if (!Files.exists(files.socket())) {
-      return false;
+      return Optional.empty();
     }
     try {
-      stub.withDeadlineAfter(2, TimeUnit.SECONDS).status(StatusRequest.newBuilder().setPassive(passive).build());
-      return true;
+      return Optional.of(stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+          .status(StatusRequest.newBuilder().setPassive(passive).build()));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        return false;
+        return Optional.empty();
       }
       throw DaemonErrors.fromStatus(e);
-    }
-  }
-
-  private boolean runsOurBuild() {
-    try {
-      String build = stub.withDeadlineAfter(2, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance()).getBuild();
-      return build.equals(Daemon.BUILD);
-    } catch (StatusRuntimeException e) {
-      return true; // gone meanwhile or busy: the launch path or the next call will tell
     }
   }
 

@@ -4,6 +4,8 @@ import dev.linux.env.EnvException;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
 import dev.linux.env.EnvironmentShutdown;
+import dev.linux.env.EnvironmentState;
+import dev.linux.env.EnvironmentStore;
 import dev.linux.env.Environments;
 import dev.linux.env.GlobalConfig;
 import dev.linux.env.LinuxHome;
@@ -40,6 +42,8 @@ final class EnvironmentSupervisor implements AutoCloseable {
   private final LinuxHome home;
   private final DaemonLog log;
   private final Function<Progress, Environments> environments;
+  /** For reading records only; lifecycle operations go through {@link Environments}. */
+  private final EnvironmentStore store;
   private final Map<EnvName, Supervised> entries = new ConcurrentHashMap<>();
 
   EnvironmentSupervisor(LinuxHome home, DaemonLog log) {
@@ -50,6 +54,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     this.home = home;
     this.log = log;
     this.environments = environments;
+    this.store = new EnvironmentStore(home);
   }
 
   private static GlobalConfig config(LinuxHome home) {
@@ -62,7 +67,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     if (s != null) {
       return s;
     }
-    new dev.linux.env.EnvironmentStore(home).get(name);
+    store.get(name);
     return entries.computeIfAbsent(name, Supervised::new);
   }
 
@@ -75,13 +80,13 @@ final class EnvironmentSupervisor implements AutoCloseable {
         s.touch();
         return;
       }
-      s.state = Supervised.State.STARTING;
+      s.state = EnvironmentState.STARTING;
       environments.apply(progress).start(name);
       adopt(s, progress);
       log.info(name + ": running (VM pid " + s.vmPid + ")");
     } catch (RuntimeException e) {
       closeChannel(s);
-      s.state = Supervised.State.STOPPED;
+      s.state = EnvironmentState.STOPPED;
       throw e;
     } finally {
       s.lifecycle.unlock();
@@ -156,7 +161,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     Supervised s = entry(name);
     s.lifecycle.lock();
     try {
-      s.state = Supervised.State.STOPPING;
+      s.state = EnvironmentState.STOPPING;
       closeChannel(s);
       boolean stopped = environments.apply(Progress.SILENT).stop(name, grace);
       if (stopped) {
@@ -164,15 +169,15 @@ final class EnvironmentSupervisor implements AutoCloseable {
       }
       return stopped;
     } finally {
-      s.state = Supervised.State.STOPPED;
+      s.state = EnvironmentState.STOPPED;
       s.lifecycle.unlock();
     }
   }
 
   /** Stops every running environment in parallel; returns those it stopped. */
   List<EnvName> stopAll(Duration grace) {
-    List<EnvName> running = environments.apply(Progress.SILENT).list().stream()
-        .map(status -> status.record().envName())
+    List<EnvName> running = store.list().stream()
+        .map(EnvironmentRecord::envName)
         .filter(name -> vm(name).isPresent())
         .toList();
     EnvironmentShutdown.inParallel(running, name -> stop(name, grace));
@@ -192,7 +197,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
             name + " is running; stop it first (linux stop " + name + ") or use --force");
       }
       environments.apply(Progress.SILENT).remove(name, force);
-      s.state = Supervised.State.STOPPED;
+      s.state = EnvironmentState.STOPPED;
       entries.remove(name, s);
     } finally {
       s.lifecycle.unlock();
@@ -201,8 +206,8 @@ final class EnvironmentSupervisor implements AutoCloseable {
 
   /** Takes over every VM that runs without a daemon (after a daemon crash or restart). */
   void adoptRunning() {
-    for (var status : environments.apply(Progress.SILENT).list()) {
-      EnvName name = status.record().envName();
+    for (EnvironmentRecord record : store.list()) {
+      EnvName name = record.envName();
       if (vm(name).isEmpty()) {
         continue;
       }
@@ -239,7 +244,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     s.lastProcessCheckNanos = now - PROCESS_CHECK_INTERVAL.toNanos();
     s.lastClockSyncNanos = now - CLOCK_SYNC_INTERVAL.toNanos();
     s.touch();
-    s.state = Supervised.State.RUNNING;
+    s.state = EnvironmentState.RUNNING;
   }
 
   private static void closeChannel(Supervised s) {
@@ -257,7 +262,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
   /** One round of housekeeping over every running environment. */
   void tick() {
     for (Supervised s : entries.values()) {
-      if (s.state != Supervised.State.RUNNING || !s.lifecycle.tryLock()) {
+      if (s.state != EnvironmentState.RUNNING || !s.lifecycle.tryLock()) {
         continue; // not ours to look after, or a lifecycle operation is under way
       }
       try {
@@ -274,7 +279,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     if (vm(s.name).isEmpty()) {
       log.info(s.name + ": the VM exited");
       closeChannel(s);
-      s.state = Supervised.State.STOPPED;
+      s.state = EnvironmentState.STOPPED;
       return;
     }
     if (s.channel == null || !s.channel.isOpen()) {
@@ -320,7 +325,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
   private void stopIdle(Supervised s, long timeout) {
     s.lifecycle.lock();
     try {
-      if (s.state != Supervised.State.RUNNING || s.busy()
+      if (s.state != EnvironmentState.RUNNING || s.busy()
           || s.idleNanos(System.nanoTime()) < Duration.ofSeconds(timeout).toNanos()) {
         return;
       }
@@ -336,7 +341,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
 
   /** The environment's own idle timeout, else the global one; -1 never. */
   long idleTimeoutSeconds(EnvName name) {
-    Optional<EnvironmentRecord> record = environments.apply(Progress.SILENT).find(name);
+    Optional<EnvironmentRecord> record = store.find(name);
     if (record.isPresent() && record.get().idleTimeoutSeconds() != null) {
       return record.get().idleTimeoutSeconds();
     }
@@ -349,17 +354,17 @@ final class EnvironmentSupervisor implements AutoCloseable {
 
   /** Whether any environment is running or changing state (then the daemon must stay). */
   boolean hasWork() {
-    return entries.values().stream().anyMatch(s -> s.state != Supervised.State.STOPPED || s.lifecycle.isLocked());
+    return entries.values().stream().anyMatch(s -> s.state != EnvironmentState.STOPPED || s.lifecycle.isLocked());
   }
 
   /** What the daemon runs right now, for {@code linux daemon status}. */
   List<Snapshot> snapshot() {
     long now = System.nanoTime();
     return entries.values().stream()
-        .filter(s -> s.state != Supervised.State.STOPPED)
+        .filter(s -> s.state != EnvironmentState.STOPPED)
         .sorted(java.util.Comparator.comparing(s -> s.name.value()))
-        .map(s -> new Snapshot(s.name, s.state.display(), s.vmPid, s.openCalls.get(), s.sessionProcesses,
-            Duration.ofNanos(s.idleNanos(now)), s.state == Supervised.State.RUNNING ? idleTimeoutSeconds(s.name) : -1))
+        .map(s -> new Snapshot(s.name, s.state.label(), s.vmPid, s.openCalls.get(), s.sessionProcesses,
+            Duration.ofNanos(s.idleNanos(now)), s.state == EnvironmentState.RUNNING ? idleTimeoutSeconds(s.name) : -1))
         .toList();
   }
 

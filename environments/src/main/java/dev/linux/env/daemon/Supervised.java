@@ -1,6 +1,7 @@
 package dev.linux.env.daemon;
 
 import dev.linux.env.EnvName;
+import dev.linux.env.EnvironmentState;
 import dev.linux.vm.AgentChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,20 +14,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Supervised {
 
-  enum State {
-    STARTING, RUNNING, STOPPING, STOPPED;
-
-    String display() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
   final EnvName name;
   final ReentrantLock lifecycle = new ReentrantLock();
   final AtomicInteger openCalls = new AtomicInteger();
   final AtomicBoolean idleStopPending = new AtomicBoolean();
 
-  volatile State state = State.STOPPED;
+  /** Of the environment states, those the daemon passes through: starting, running, stopping, stopped. */
+  volatile EnvironmentState state = EnvironmentState.STOPPED;
   /** The one agent connection every session of this environment shares; null while not running. */
   volatile AgentChannel channel;
   volatile long vmPid;
@@ -54,6 +48,6 @@ final class Supervised {
 
   boolean serving() {
     AgentChannel c = channel;
-    return state == State.RUNNING && c != null && c.isOpen();
+    return state == EnvironmentState.RUNNING && c != null && c.isOpen();
   }
 }

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -60,27 +59,11 @@ class DaemonTest {
   }
 
   private CompletableFuture<Boolean> serve(Duration linger) {
-    CompletableFuture<Boolean> result = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        result.complete(Daemon.run(home, "test", linger, new PrintStream(log, true, StandardCharsets.UTF_8)));
-      } catch (Throwable e) {
-        result.completeExceptionally(e);
-      }
-    });
-    return result;
+    return Daemon.runInBackground(home, "test", linger, new PrintStream(log, true, StandardCharsets.UTF_8));
   }
 
-  private DaemonClient awaitDaemon() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      Optional<DaemonClient> client = DaemonClient.ifRunning(home, Progress.SILENT);
-      if (client.isPresent()) {
-        return client.get();
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the daemon did not answer; log: " + log);
+  private DaemonClient awaitDaemon() {
+    return DaemonClient.await(home, Progress.SILENT, Duration.ofSeconds(20));
   }
 
   @Test
