@@ -125,6 +125,14 @@ class CrashSafetyIT {
       assertEquals("stopped", row.get("state").asText(), row.toString());
       assertFalse(row.has("pid"), row.toString());
       assertFalse(Files.exists(runtimeDir().resolve("qemu.pid")), "stale pid file left behind");
+      if (round == 0) {
+        // The daemon notices by itself too: its next look drops the dead VM.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (daemonRuns(ENV)) {
+          assertTrue(System.nanoTime() < deadline, "the daemon still runs " + ENV + " after its QEMU was killed");
+          Thread.sleep(250);
+        }
+      }
     }
 
     var last = cli.run("run", ENV, "--", "cat", "/root/log");
@@ -305,6 +313,20 @@ class CrashSafetyIT {
   }
 
   /** Pids of the QEMU processes started by this class (their command line names our runtime root). */
+  /** Whether `linux daemon status` lists {@code name} among what the daemon runs. */
+  private static boolean daemonRuns(String name) throws Exception {
+    var status = cli.run("daemon", "status", "--json");
+    if (status.exit() != 0) {
+      return false; // no daemon
+    }
+    for (JsonNode env : JSON.readTree(status.stdout()).get("environments")) {
+      if (env.get("name").asText().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static List<Long> ourQemus() throws IOException {
     return qemusUnder(runtimeRoot);
   }

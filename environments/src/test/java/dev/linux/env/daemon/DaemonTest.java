@@ -196,4 +196,15 @@ class DaemonTest {
     assertTrue(e.getMessage().contains("exit status 3") && e.getMessage().contains("cannot bind the socket"), e.getMessage());
     assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "took the whole launch wait");
   }
+
+  @Test
+  void theBuildIdChangesWhenAClassPathEntryIsRebuilt() throws Exception {
+    Path jar = Files.writeString(dir.resolve("a.jar"), "one");
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    String classPath = jar + java.io.File.pathSeparator + classes;
+    String before = Daemon.buildOf(classPath);
+    assertEquals(before, Daemon.buildOf(classPath), "the same code, the same id");
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5000));
+    assertFalse(before.equals(Daemon.buildOf(classPath)), "a rebuilt jar must change the id");
+  }
 }
