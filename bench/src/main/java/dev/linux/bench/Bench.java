@@ -1,12 +1,13 @@
 package dev.linux.bench;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.Environments;
 import dev.linux.env.LinuxHome;
 import dev.linux.env.Progress;
-import dev.linux.env.image.BusyboxImage;
+import dev.linux.env.testing.BusyboxImage;
 import dev.linux.vm.AcceleratorChoice;
 import dev.linux.vm.AcceleratorProbe;
 import dev.linux.vm.ExecSession;
@@ -64,7 +65,7 @@ public final class Bench {
       table.row("boot to first command", median(ours), "bare kernel to init", median(reference));
       table.print();
     } finally {
-      deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 
@@ -109,17 +110,6 @@ public final class Bench {
 
     private static String seconds(long nanos) {
       return String.format(Locale.ROOT, "%.3f s", nanos / 1e9);
-    }
-  }
-
-  static void deleteTree(Path root) throws Exception {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.linux.bench;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.ext4.Ext4Options;
 import dev.linux.env.ext4.Ext4Writer;
 import dev.linux.env.image.LayerApplier;
@@ -66,7 +67,7 @@ public final class Ext4Bench {
       table.print();
       System.out.printf(Locale.ROOT, "our writer's peak RSS: %.0f MiB (VmHWM)%n", peakRss / 1048576.0);
     } finally {
-      Bench.deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 
@@ -114,14 +115,14 @@ public final class Ext4Bench {
 
   /** {@code tar -x} into a fresh directory, then {@code mkfs.ext4 -d}; returns elapsed nanos. */
   static long reference(Path tar, Path extract, Path image) throws Exception {
-    Bench.deleteTree(extract);
+    FileTrees.delete(extract);
     Files.createDirectories(extract);
     Files.deleteIfExists(image);
     long start = System.nanoTime();
     run("tar", "-x", "-f", tar.toString(), "-C", extract.toString());
     run("mkfs.ext4", "-q", "-F", "-d", extract.toString(), image.toString(), (IMAGE_BYTES >> 20) + "M");
     long elapsed = System.nanoTime() - start;
-    Bench.deleteTree(extract);
+    FileTrees.delete(extract);
     return elapsed;
   }
 

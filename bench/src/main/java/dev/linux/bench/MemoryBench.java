@@ -1,12 +1,13 @@
 package dev.linux.bench;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.Environments;
 import dev.linux.env.LinuxHome;
 import dev.linux.env.Progress;
-import dev.linux.env.image.BusyboxImage;
+import dev.linux.env.testing.BusyboxImage;
 import dev.linux.vm.AcceleratorChoice;
 import dev.linux.vm.AcceleratorProbe;
 import dev.linux.vm.ExecSession;
@@ -90,7 +91,7 @@ public final class MemoryBench {
         environments.remove(name, true);
       }
     } finally {
-      Bench.deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 

@@ -1,12 +1,13 @@
 package dev.linux.bench;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.Environments;
 import dev.linux.env.LinuxHome;
 import dev.linux.env.Progress;
-import dev.linux.env.image.BusyboxImage;
+import dev.linux.env.testing.BusyboxImage;
 import dev.linux.env.image.DebianBootstrap;
 import dev.linux.env.image.ImageRef;
 import dev.linux.env.image.ImageStore;
@@ -87,13 +88,13 @@ public final class PullBench {
         new ImagePuller(new RegistryClient(RegistryClient.newHttpClient(), r -> Optional.empty(), Set.of(), RetryPolicy.DEFAULT),
             ImageStore.open(store), 4).pull(ImageRef.parse(name), Platform.host(), ImagePuller.Listener.NONE);
         ours.add(System.nanoTime() - t0);
-        deleteTree(store);
+        FileTrees.delete(store);
 
         Path layout = work.resolve("skopeo-" + round);
         long t1 = System.nanoTime();
         run(List.of("skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + name, "oci:" + layout + ":latest"));
         skopeo.add(System.nanoTime() - t1);
-        deleteTree(layout);
+        FileTrees.delete(layout);
       }
       long oursMedian = median(ours);
       long skopeoMedian = median(skopeo);
@@ -115,7 +116,7 @@ public final class PullBench {
         registry.destroy();
         registry.waitFor(5, TimeUnit.SECONDS);
       }
-      deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 
@@ -155,14 +156,4 @@ public final class PullBench {
     return sorted.get(sorted.size() / 2);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

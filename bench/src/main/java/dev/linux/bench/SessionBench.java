@@ -1,5 +1,6 @@
 package dev.linux.bench;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
@@ -9,7 +10,7 @@ import dev.linux.env.Progress;
 import dev.linux.env.daemon.Daemon;
 import dev.linux.env.daemon.DaemonClient;
 import dev.linux.env.daemon.DaemonFiles;
-import dev.linux.env.image.BusyboxImage;
+import dev.linux.env.testing.BusyboxImage;
 import dev.linux.vm.ExecSession;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.GuestKernel;
@@ -96,7 +97,7 @@ public final class SessionBench {
         environments.remove(name, true);
       }
     } finally {
-      Bench.deleteTree(work);
+      FileTrees.delete(work);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.linux.cli;
 
-import dev.linux.env.image.BusyboxImage;
+import dev.linux.env.testing.BusyboxImage;
 import dev.linux.vm.GuestKernel;
 import dev.linux.vm.KernelProvisioner;
 import java.io.IOException;
