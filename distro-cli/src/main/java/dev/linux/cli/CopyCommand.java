@@ -3,7 +3,6 @@ package dev.linux.cli;
 import dev.linux.env.EnvName;
 import dev.linux.env.Environments;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,7 +69,7 @@ final class CopyCommand implements Callable<Integer> {
     Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), false);
     if (to.inGuest()) {
       if (from.path().equals("-")) {
-        environments.copyToGuest(to.env(), new FileInputStream(FileDescriptor.in), to.path(), OptionalInt.empty(), "");
+        environments.copyToGuest(to.env(), HostStdin.open(), to.path(), OptionalInt.empty(), "");
         return 0;
       }
       Path file = Path.of(from.path());

@@ -51,6 +51,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    HostStdin.install();
     System.exit(execute(args));
   }
 

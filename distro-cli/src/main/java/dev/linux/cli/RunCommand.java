@@ -9,7 +9,6 @@ import dev.linux.shell.InteractiveSession;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.ProcessSpec;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.util.List;
@@ -74,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
       }
       OutputStream out = new FileOutputStream(FileDescriptor.out);
       OutputStream err = new FileOutputStream(FileDescriptor.err);
-      return InlineRun.run(agent, process, new FileInputStream(FileDescriptor.in), out, err);
+      return InlineRun.run(agent, process, HostStdin.open(), out, err);
     }
   }
 

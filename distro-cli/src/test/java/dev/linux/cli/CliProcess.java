@@ -69,6 +69,24 @@ final class CliProcess {
     return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
   }
 
+  /**
+   * Runs {@code linux ARGS...} with its standard input closed, as {@code linux ... <&-} in a shell
+   * does (the JVM is started directly, not through {@code bin/linux}, which would reopen it).
+   */
+  Result runWithStdinClosed(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" <&-", "sh"));
+    command.addAll(command(args));
+    Process process = new ProcessBuilder(command).start();
+    CompletableFuture<byte[]> out = drain(process.getInputStream());
+    CompletableFuture<byte[]> err = drain(process.getErrorStream());
+    process.getOutputStream().close();
+    if (!process.waitFor(10, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("linux " + String.join(" ", args) + " did not finish in 10 minutes");
+    }
+    return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+  }
+
   /** The full command line that runs {@code linux ARGS...} with this environment. */
   List<String> command(String... args) {
     List<String> command = new ArrayList<>();

@@ -53,6 +53,13 @@ class NonRootLifecycleIT {
         String hostIds = new String(TestResources.host("id", "-u", hostName).stdout(), StandardCharsets.UTF_8).strip()
             + "\n" + new String(TestResources.host("id", "-g", hostName).stdout(), StandardCharsets.UTF_8).strip();
         assertEquals(hostName + "\n" + hostIds + "\n/home/" + hostName + "\n", who.out(), who.toString());
+        // A closed stdin reads as empty (the JVM's own first file must not become the guest's input).
+        var closed = cli.runWithStdinClosed("run", "plain", "--", "wc", "-c");
+        assertEquals(0, closed.exit(), closed.toString());
+        assertEquals("0", closed.out().strip(), closed.toString());
+        if (root) {
+          assertPrivateToUser(home);
+        }
         var id = cli.run("run", "plain", "--", "sh", "-c", "uname -s; exit 3");
         assertEquals(3, id.exit(), id.toString());
         assertEquals("Linux\n", id.out());
@@ -79,6 +86,39 @@ class NonRootLifecycleIT {
       TestResources.host("rm", "-rf", work.toString());
     }
   }
+
+  /**
+   * Nothing of a running environment can be read or reached by another local user: no group or
+   * other permission on anything under the data or runtime directories, and a second user's reads
+   * of the disk, the record and the daemon's socket all fail.
+   */
+  private static void assertPrivateToUser(Path home) throws Exception {
+    String uid = new String(TestResources.host("id", "-u", USER).stdout(), StandardCharsets.UTF_8).strip();
+    Path runtime = Path.of(System.getProperty("java.io.tmpdir"), "linux-" + uid);
+    for (Path tree : List.of(home, runtime)) {
+      var open = TestResources.host("find", tree.toString(), "-mindepth", "1", "-perm", "/077", "-not", "-type", "l");
+      assertEquals("", new String(open.stdout(), StandardCharsets.UTF_8).strip(),
+          "files under " + tree + " that others may use");
+    }
+    ensureUser(OTHER_USER);
+    Path env = home.resolve("environments/plain");
+    for (Path file : List.of(env.resolve("disk.ext4"), env.resolve("env.json"), env.resolve("console.log"))) {
+      assertTrue(Files.exists(file), file.toString());
+      var read = TestResources.host("runuser", "-u", OTHER_USER, "--", "head", "-c", "1", file.toString());
+      assertTrue(read.exit() != 0, OTHER_USER + " read " + file);
+    }
+    var sockets = TestResources.host("find", runtime.toString(), "-type", "s");
+    String socketList = new String(sockets.stdout(), StandardCharsets.UTF_8).strip();
+    assertTrue(socketList.contains("daemon.sock") && socketList.contains("agent.sock"), socketList);
+    for (String socket : socketList.split("\n")) {
+      // Connecting needs write permission on the socket and search permission on every directory
+      // above it: exactly what access(W_OK) checks.
+      var connect = TestResources.host("runuser", "-u", OTHER_USER, "--", "test", "-w", socket);
+      assertTrue(connect.exit() != 0, OTHER_USER + " may connect to " + socket);
+    }
+  }
+
+  static final String OTHER_USER = "linux-it-other";
 
   private static void ensureUser(String user) throws Exception {
     if (TestResources.host("id", "-u", user).exit() != 0) {

@@ -78,6 +78,9 @@ public final class VirtualMachine {
       for (Path stale : List.of(spec.agentSocket(), spec.qmpSocket(), spec.pidFile(), log)) {
         Files.deleteIfExists(stale);
       }
+      // QEMU creates files with the caller's umask: make the ones it appends to private first.
+      createPrivateFile(log);
+      createPrivateFile(spec.consoleLog());
     } catch (IOException e) {
       throw new VmException("cannot prepare " + runDir + ": " + e.getMessage(), e);
     }
@@ -111,6 +114,11 @@ public final class VirtualMachine {
     long pid =
         QemuProcess.readPidFile(spec.pidFile())
             .orElseThrow(() -> new VmException("QEMU started but wrote no pid file " + spec.pidFile()));
+    // Its sockets and pid file exist once the daemonizing parent has exited; they are in a 0700
+    // directory already, and owner-only themselves as well.
+    for (Path made : List.of(spec.agentSocket(), spec.qmpSocket(), spec.pidFile())) {
+      makeOwnerOnly(made);
+    }
     return new VirtualMachine(spec.name(), runDir, pid, spec.consoleLog());
   }
 
@@ -420,9 +428,31 @@ public final class VirtualMachine {
     }
   }
 
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_RW =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** Creates {@code file} with mode 0600 if missing, or takes others' permissions away if not. */
+  private static void createPrivateFile(Path file) throws IOException {
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_RW));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      makeOwnerOnly(file);
+    }
+  }
+
+  private static void makeOwnerOnly(Path file) {
+    try {
+      Files.setPosixFilePermissions(file, OWNER_RW);
+    } catch (IOException | UnsupportedOperationException ignored) {
+      // gone already (QEMU exited), or not a POSIX file system: the 0700 directory still guards it
+    }
+  }
+
   private static void createPrivateDirectory(Path dir) throws IOException {
     Files.createDirectories(dir.getParent());
-    if (!Files.isDirectory(dir)) {
+    if (Files.isDirectory(dir)) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    } else {
       try {
         Files.createDirectory(
             dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

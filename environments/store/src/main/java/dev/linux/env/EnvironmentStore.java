@@ -105,12 +105,15 @@ public final class EnvironmentStore {
     removeLeftovers(name);
     Path staging = home.environments().resolve(STAGING_PREFIX + name + "-" + UUID.randomUUID());
     try {
-      Files.createDirectories(staging);
+      LinuxHome.createPrivate(home.data());
+      LinuxHome.createPrivate(home.environments());
+      LinuxHome.createPrivate(staging);
       EnvironmentRecord record = populator.populate(new EnvironmentFiles(staging, target.runtime()));
       if (!record.name().equals(name.value())) {
         throw new IllegalStateException("populator returned a record for " + record.name());
       }
       writeRecord(staging.resolve("env.json"), record);
+      LinuxHome.makeTreePrivate(staging);
       try {
         Files.move(staging, target.dir(), StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {

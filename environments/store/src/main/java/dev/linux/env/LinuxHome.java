@@ -2,13 +2,19 @@ package dev.linux.env;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where one instance of linux keeps its files. {@code LINUX_HOME} makes a fully independent
@@ -68,6 +74,79 @@ public record LinuxHome(Path data, Path config, Path runtime) {
     }
     createPrivate(runtime);
     return runtime;
+  }
+
+  /**
+   * Makes this instance's files private to their owner, as every command expects them: creates the
+   * data directory with mode 0700 if it is missing, and tightens what an older version (or a
+   * permissive umask) left behind: the data, configuration and runtime directories, the directories
+   * directly inside them, and the files and sockets in all of these (an environment's disk, record
+   * and console log included) lose every group and other permission. Other local users then can neither read a
+   * disk nor reach a socket. Cheap enough for every command: it does not walk the image store,
+   * which the 0700 data directory hides anyway. Best effort: a file it may not change (another
+   * owner) is left as it is.
+   */
+  public void makePrivate() throws IOException {
+    createPrivate(data);
+    tighten(data, 1);
+    tighten(environments(), 1);
+    if (Files.isDirectory(config, LinkOption.NOFOLLOW_LINKS)) {
+      tighten(config, 0);
+    }
+    if (Files.isDirectory(runtime, LinkOption.NOFOLLOW_LINKS)) {
+      tighten(runtime, 1);
+    }
+  }
+
+  /** Takes group and other permissions away from everything in a freshly built tree. */
+  static void makeTreePrivate(Path dir) throws IOException {
+    tighten(dir, Integer.MAX_VALUE);
+  }
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * Takes group and other permissions away from {@code dir}, the files and sockets in it, and
+   * {@code depth} levels of directories below, alike.
+   */
+  private static void tighten(Path dir, int depth) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    restrict(dir);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          if (depth > 0) {
+            tighten(entry, depth - 1);
+          }
+        } else if (!Files.isSymbolicLink(entry)) {
+          restrict(entry);
+        }
+      }
+    } catch (NoSuchFileException ignored) {
+      // removed while we looked: nothing left to protect
+    }
+  }
+
+  /** Removes group and other permissions; never adds one. */
+  private static void restrict(Path path) {
+    try {
+      Set<PosixFilePermission> current =
+          Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+      Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
+      for (PosixFilePermission p : current) {
+        if (OWNER_ONLY.contains(p)) {
+          kept.add(p);
+        }
+      }
+      if (!kept.equals(current)) {
+        Files.setPosixFilePermissions(path, kept);
+      }
+    } catch (IOException | UnsupportedOperationException | SecurityException ignored) {
+      // not ours to change, or gone: see makePrivate
+    }
   }
 
   static void createPrivate(Path dir) throws IOException {

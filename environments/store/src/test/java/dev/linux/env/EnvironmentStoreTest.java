@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -61,6 +62,22 @@ class EnvironmentStoreTest {
     assertEquals(record("dev"), store.get(EnvName.of("dev")));
     assertEquals(List.of(record("dev")), store.list());
     assertTrue(Files.isRegularFile(dir.resolve("data/environments/dev/disk.ext4")));
+  }
+
+  @Test
+  void aCreatedEnvironmentIsPrivateToItsOwner() throws IOException {
+    EnvironmentStore store = store();
+    store.create(EnvName.of("dev"), files -> {
+      Files.writeString(files.disk(), "disk bytes"); // as a writer with a 022 umask leaves it
+      Files.setPosixFilePermissions(files.disk(), PosixFilePermissions.fromString("rw-r--r--"));
+      return record("dev");
+    });
+    Path env = dir.resolve("data/environments/dev");
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(env)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("data"))));
+    for (String file : List.of("disk.ext4", "env.json")) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(env.resolve(file))), file);
+    }
   }
 
   @Test

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +16,48 @@ import org.junit.jupiter.api.io.TempDir;
 class LinuxHomeTest {
 
   @TempDir Path runtime;
+
+  @Test
+  void makePrivateTightensWhatAnOlderVersionLeftOpen() throws Exception {
+    Path data = runtime.resolve("data");
+    LinuxHome home = new LinuxHome(data, runtime.resolve("config"), runtime.resolve("run"));
+    Path env = Files.createDirectories(home.files(EnvName.of("dev")).dir());
+    Path disk = Files.writeString(env.resolve("disk.ext4"), "secret");
+    Path script = Files.writeString(env.resolve("hook"), "#!/bin/sh");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
+    for (Path dir : List.of(data, home.environments(), env)) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Files.createDirectories(home.config());
+    Path conf = Files.writeString(home.config().resolve("linux.conf"), "cpus = 2\n");
+    Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
+    Path outside = Files.writeString(runtime.resolve("outside"), "not ours to change");
+    Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rw-r--r--"));
+    Path link = Files.createSymbolicLink(env.resolve("link"), outside);
+
+    home.makePrivate();
+
+    for (Path dir : List.of(data, home.environments(), env)) {
+      assertEquals("rwx------", mode(dir), dir.toString());
+    }
+    assertEquals("rw-------", mode(disk));
+    assertEquals("rwx------", mode(script), "the owner keeps what they had");
+    assertEquals("rw-------", mode(conf));
+    assertEquals("rw-r--r--", mode(outside), "links are not followed");
+    assertTrue(Files.isSymbolicLink(link));
+  }
+
+  @Test
+  void makePrivateCreatesAMissingDataDirectoryPrivate() throws Exception {
+    LinuxHome home = new LinuxHome(runtime.resolve("fresh/data"), runtime.resolve("c"), runtime.resolve("r"));
+    home.makePrivate();
+    assertEquals("rwx------", mode(home.data()));
+  }
+
+  private static String mode(Path path) throws Exception {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+  }
 
   @Test
   void xdgDirectoriesByDefault() {

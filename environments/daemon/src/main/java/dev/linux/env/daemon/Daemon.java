@@ -89,6 +89,7 @@ public final class Daemon {
   private boolean serve() throws IOException {
     dev.linux.vm.internal.QuietLogs.install();
     home.ensureRuntime();
+    home.makePrivate();
     try (FileChannel lockFile = FileChannel.open(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(lockFile)) {
       if (lock == null) {
