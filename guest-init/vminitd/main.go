@@ -71,6 +71,8 @@ func main() {
 	n := loadModules(modulesDir)
 	debugf("loaded %d modules", n)
 	setHostname(cfg.hostname)
+	// Before any process of the environment starts (the boot command, systemd, Exec).
+	netProblem := configureNetwork(cfg.network)
 
 	// Ctrl-Alt-Del then sends SIGINT to PID 1 (a clean shutdown) instead of an immediate reboot.
 	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF); err != nil {
@@ -88,7 +90,7 @@ func main() {
 		logf("%v; the environment is not available", err)
 		env.set(false, err.Error())
 	} else {
-		s.files = prepareEnvironment(envRoot, cfg.hostname)
+		s.files = prepareEnvironment(envRoot, cfg.hostname, cfg.network == netUser)
 		if s.files.hostname != cfg.hostname {
 			setHostname(s.files.hostname)
 		}
@@ -114,6 +116,9 @@ func main() {
 		if cmd := s.files.conf.bootCommand; cmd != "" {
 			goSafe("boot command", func() { s.bootStatus.Store(runBootCommand(s.spawner, cmd)) })
 		}
+	}
+	if netProblem != "" {
+		s.files.confProblems = append(s.files.confProblems, netProblem)
 	}
 	s.shutdown = func(grace time.Duration) {
 		s.init.Load().stop(initStopTimeout)
