@@ -51,6 +51,7 @@ func configureNetwork(mode string) (failure string) {
 			failure = problem("panic (recovered): %v", r)
 		}
 	}()
+	start := time.Now()
 	nl, err := openNetlink()
 	if err != nil {
 		return problem("%v; no interface configured", err)
@@ -89,7 +90,7 @@ func configureNetwork(mode string) (failure string) {
 			return problem("%s: %s: %v; the environment's network may not work", name, s.what, err)
 		}
 	}
-	debugf("network: %s up, %s via %s, MTU %d", name, cidr(userNetAddr, userNetPrefix), net.IP(userNetGateway[:]), userNetMTU)
+	debugf("network: %s up, %s via %s, MTU %d (%v)", name, cidr(userNetAddr, userNetPrefix), net.IP(userNetGateway[:]), userNetMTU, time.Since(start))
 	return ""
 }
 
