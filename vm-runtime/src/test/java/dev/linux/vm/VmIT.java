@@ -275,7 +275,7 @@ class VmIT {
       String routes = run(agent, "cat", "/proc/net/route").stdout;
       assertTrue(routes.lines().anyMatch(l -> l.matches("eth0\\s+00000000\\s+0202000A\\s.*")), routes);
       Result ipRoute = run(agent, "ip", "route", "show");
-      System.err.print("[vm] guest routes (ip route show):\n" + ipRoute.stdout + ipRoute.stderr);
+      System.err.print("[vm] guest routes (ip route show, status " + ipRoute.status + "):\n" + ipRoute.stdout + ipRoute.stderr);
       String resolv = run(agent, "cat", "/etc/resolv.conf").stdout;
       assertTrue(resolv.contains("\nnameserver 10.0.2.3\n"), resolv);
       String hosts = run(agent, "cat", "/etc/hosts").stdout;
