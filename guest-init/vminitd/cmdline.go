@@ -21,6 +21,7 @@ type bootConfig struct {
 	hostname  string
 	debug     bool
 	systemd   bool
+	network   string // keyNet: "user", "none" or empty (none), see net.go
 }
 
 // parseCmdline splits a kernel command line into key=value pairs (double quotes group words,
@@ -42,6 +43,8 @@ func parseCmdline(line string) bootConfig {
 			cfg.debug = flagValue(value, hasValue)
 		case keySystemd:
 			cfg.systemd = flagValue(value, hasValue)
+		case keyNet:
+			cfg.network = value
 		}
 	}
 	return cfg

@@ -279,7 +279,7 @@ func TestWSLConfProblemsAreBounded(t *testing.T) {
 func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"etc/hostname": "old\n"})
-	res := prepareEnvironment(root, "dev")
+	res := prepareEnvironment(root, "dev", true)
 	if readFile(t, filepath.Join(root, "etc/hostname")) != "dev\n" ||
 		!strings.Contains(readFile(t, filepath.Join(root, "etc/hosts")), "127.0.1.1\tdev\n") ||
 		!strings.Contains(readFile(t, filepath.Join(root, "etc/resolv.conf")), "nameserver 10.0.2.3\n") {
@@ -294,7 +294,7 @@ func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 		"etc/wsl.conf": "[network]\nhostname = other\ngenerateResolvConf = false\n",
 	})
 	os.Remove(filepath.Join(root, "etc/resolv.conf"))
-	res = prepareEnvironment(root, "dev")
+	res = prepareEnvironment(root, "dev", true)
 	if res.hostname != "other" || readFile(t, filepath.Join(root, "etc/hosts")) != "10.0.0.1 mine\n" || fileExists(filepath.Join(root, "etc/resolv.conf")) {
 		t.Fatalf("opt-out: %+v", res)
 	}
@@ -303,7 +303,7 @@ func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 	}
 	// A bad value is reported and its setting keeps the default: the host's hostname here.
 	writeFiles(t, root, map[string]string{"etc/wsl.conf": "[network]\nhostname = bad_name\n[automount]\nenabled = false\n"})
-	res = prepareEnvironment(root, "dev")
+	res = prepareEnvironment(root, "dev", true)
 	if res.hostname != "dev" || res.conf.automount || len(res.confProblems) != 1 ||
 		!strings.HasPrefix(res.confProblems[0], `/etc/wsl.conf line 2: [network] hostname = "bad_name" is not a valid hostname`) {
 		t.Fatalf("bad hostname: %+v", res)
@@ -313,7 +313,7 @@ func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(root, "etc/wsl.conf"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	res = prepareEnvironment(root, "dev")
+	res = prepareEnvironment(root, "dev", true)
 	if res.conf != defaultWSLConf() || len(res.confProblems) != 1 || res.confProblems[0] != "/etc/wsl.conf: cannot read it (is a directory); using the defaults" {
 		t.Fatalf("unreadable: %+v", res)
 	}

@@ -13,6 +13,9 @@ public final class QemuCommandLine {
   /** The port name vminitd serves the agent on (its {@code linux.agent} kernel argument). */
   public static final String AGENT_PORT = "linux.agent";
 
+  /** The id of the user-mode network backend (for {@code hostfwd_add} through the monitor). */
+  public static final String NETDEV_ID = "net0";
+
   /** sun_path holds 108 bytes including the terminating NUL. */
   static final int MAX_SOCKET_PATH_BYTES = 107;
 
@@ -71,6 +74,7 @@ public final class QemuCommandLine {
     cmd.addAll(List.of("-device", "virtio-rng-device"));
     // Memory the guest frees goes back to the host.
     cmd.addAll(List.of("-device", "virtio-balloon-device,free-page-reporting=on"));
+    cmd.addAll(networkArgs(spec));
     cmd.addAll(List.of("-qmp", "unix:" + spec.qmpSocket() + ",server=on,wait=off"));
     cmd.addAll(List.of("-daemonize", "-pidfile", spec.pidFile().toString()));
     return List.copyOf(cmd);
@@ -83,8 +87,26 @@ public final class QemuCommandLine {
     words.add("linux.agent=" + AGENT_PORT);
     words.add("linux.root=/dev/vda");
     words.add("linux.hostname=" + spec.hostname());
+    if (spec.network() != NetworkMode.NONE) {
+      words.add(spec.network().kernelArg());
+    }
     words.addAll(spec.kernelArgs());
     return String.join(" ", words);
+  }
+
+  /**
+   * The network device. USER: QEMU's user-mode network (outbound and DNS; nothing forwarded in at
+   * boot, forwards are added at run time) on a virtio-net device with the spec's stable MAC. NONE:
+   * nothing ({@code -nodefaults} already keeps QEMU from adding its default NIC).
+   */
+  static List<String> networkArgs(VmSpec spec) {
+    return switch (spec.network()) {
+      case NONE -> List.of();
+      case USER ->
+          List.of(
+              "-netdev", "user,id=" + NETDEV_ID,
+              "-device", "virtio-net-device,netdev=" + NETDEV_ID + ",mac=" + spec.macAddress());
+    };
   }
 
   /** QEMU option values separate with ',': a literal comma is written twice. */

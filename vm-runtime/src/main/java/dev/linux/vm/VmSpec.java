@@ -1,6 +1,9 @@
 package dev.linux.vm;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -19,6 +22,7 @@ import java.util.regex.Pattern;
  * @param consoleLog where the guest's serial console is written
  * @param hostname the guest's hostname (an RFC 1123 host name)
  * @param kernelArgs extra kernel command line words, appended after ours
+ * @param network how the guest reaches the network ({@link NetworkMode#USER} unless said otherwise)
  */
 public record VmSpec(
     String name,
@@ -31,7 +35,8 @@ public record VmSpec(
     Path runtimeDir,
     Path consoleLog,
     String hostname,
-    List<String> kernelArgs) {
+    List<String> kernelArgs,
+    NetworkMode network) {
 
   static final long MIB = 1024 * 1024;
 
@@ -75,7 +80,51 @@ public record VmSpec(
         throw new IllegalArgumentException(
             "kernel argument '" + arg + "' must be one non-empty word without whitespace");
       }
+      if (arg.startsWith(NetworkMode.KERNEL_KEY + "=")) {
+        throw new IllegalArgumentException(
+            "kernel argument '" + arg + "': the network is chosen by the spec's network mode");
+      }
     }
+    Objects.requireNonNull(network, "network");
+  }
+
+  /** A spec with {@link NetworkMode#USER} networking. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
+        kernelArgs, NetworkMode.USER);
+  }
+
+  /** This spec with another network mode. */
+  public VmSpec withNetwork(NetworkMode mode) {
+    return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
+        consoleLog, hostname, kernelArgs, mode);
+  }
+
+  /**
+   * The guest's MAC address: stable for a VM name, in QEMU's {@code 52:54:00} prefix (whose first
+   * octet has the locally administered bit set and the multicast bit clear), the last three octets
+   * from a SHA-256 of the name.
+   */
+  public String macAddress() {
+    byte[] hash;
+    try {
+      hash = MessageDigest.getInstance("SHA-256")
+          .digest(name.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    return String.format("52:54:00:%02x:%02x:%02x", hash[0] & 0xff, hash[1] & 0xff, hash[2] & 0xff);
   }
 
   /**

@@ -57,7 +57,7 @@ class QemuCommandLineTest {
     assertEquals("/k/initrd.cpio", value(cmd, "-initrd"));
     assertEquals(
         "console=ttyS0 quiet panic=-1 linux.agent=linux.agent linux.root=/dev/vda"
-            + " linux.hostname=dev linux.debug=1",
+            + " linux.hostname=dev linux.net=user linux.debug=1",
         value(cmd, "-append"));
     assertEquals("file:/e/dev/console.log", value(cmd, "-serial"));
     assertEquals(
@@ -68,14 +68,34 @@ class QemuCommandLineTest {
         value(cmd, "-chardev"));
     assertEquals("unix:/run/user/1000/linux/dev/qmp.sock,server=on,wait=off", value(cmd, "-qmp"));
     assertEquals("/run/user/1000/linux/dev/qemu.pid", value(cmd, "-pidfile"));
+    assertEquals("user,id=net0", value(cmd, "-netdev"));
     assertEquals(
         List.of(
             "virtio-blk-device,drive=root",
             "virtio-serial-device",
             "virtserialport,chardev=agent,name=linux.agent",
             "virtio-rng-device",
-            "virtio-balloon-device,free-page-reporting=on"),
+            "virtio-balloon-device,free-page-reporting=on",
+            "virtio-net-device,netdev=net0,mac=" + spec(Accelerator.TCG).macAddress()),
         devices(cmd));
+  }
+
+  @Test
+  void withoutNetworkThereIsNoNetdevNoNicAndNoNetKernelArg() {
+    List<String> cmd =
+        QemuCommandLine.build(spec(Accelerator.TCG).withNetwork(NetworkMode.NONE), "qemu-system-x86_64");
+    assertFalse(cmd.contains("-netdev"), cmd.toString());
+    assertTrue(devices(cmd).stream().noneMatch(d -> d.startsWith("virtio-net")), cmd.toString());
+    // -nodefaults is what keeps QEMU from adding its default NIC.
+    assertTrue(cmd.contains("-nodefaults"));
+    assertFalse(value(cmd, "-append").contains("linux.net"), value(cmd, "-append"));
+  }
+
+  @Test
+  void userNetworkForwardsNothingAtBoot() {
+    List<String> cmd = QemuCommandLine.build(spec(Accelerator.TCG), "qemu-system-x86_64");
+    assertFalse(value(cmd, "-netdev").contains("hostfwd"));
+    assertFalse(value(cmd, "-netdev").contains("restrict"));
   }
 
   @Test

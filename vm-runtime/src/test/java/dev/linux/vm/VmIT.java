@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,7 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmIT {
   private static final String[] APPLETS = {
-    "sh", "cat", "uname", "stty", "echo", "ls", "sleep", "head", "wc", "true", "false", "env", "id"
+    "sh", "cat", "uname", "stty", "echo", "ls", "sleep", "head", "wc", "true", "false", "env", "id",
+    "ip", "nc"
   };
 
   private Path work;
@@ -244,6 +252,66 @@ class VmIT {
     }
   }
 
+  /**
+   * QEMU's user-mode network as vminitd configured it: eth0 with the spec's MAC, 10.0.2.15/24,
+   * MTU 1500, a default route via 10.0.2.2, lo up, resolv.conf naming 10.0.2.3; and a TCP server
+   * on the host's loopback reached from the guest at 10.0.2.2 (the only traffic tests may make).
+   */
+  @Test
+  @Order(8)
+  void guestIsOnTheUserNetworkAndReachesTheHostsLoopback() throws Exception {
+    try (GuestAgent agent = vm.connectAgent()) {
+      assertEquals(List.of(), agent.describeEnvironment().configProblems());
+      assertEquals("eth0 lo", run(agent, "ls", "/sys/class/net").stdout.strip().replaceAll("\\s+", " "));
+      assertEquals(spec.macAddress(), run(agent, "cat", "/sys/class/net/eth0/address").stdout.strip());
+      assertEquals("1500", run(agent, "cat", "/sys/class/net/eth0/mtu").stdout.strip());
+      String addr = run(agent, "ip", "-4", "addr", "show", "dev", "eth0").stdout;
+      assertTrue(addr.contains("inet 10.0.2.15/24 brd 10.0.2.255"), addr);
+      assertTrue(addr.contains(",UP,LOWER_UP>"), addr);
+      assertEquals("up", run(agent, "cat", "/sys/class/net/eth0/operstate").stdout.strip());
+      String lo = run(agent, "ip", "-4", "addr", "show", "dev", "lo").stdout;
+      assertTrue(lo.contains("inet 127.0.0.1/8") && lo.contains("UP"), lo);
+      // /proc/net/route: Iface Destination Gateway ... in little-endian hex (10.0.2.2 = 0202000A).
+      String routes = run(agent, "cat", "/proc/net/route").stdout;
+      assertTrue(routes.lines().anyMatch(l -> l.matches("eth0\\s+00000000\\s+0202000A\\s.*")), routes);
+      Result ipRoute = run(agent, "ip", "route", "show");
+      System.err.print("[vm] guest routes (ip route show, status " + ipRoute.status + "):\n" + ipRoute.stdout + ipRoute.stderr);
+      String resolv = run(agent, "cat", "/etc/resolv.conf").stdout;
+      assertTrue(resolv.contains("\nnameserver 10.0.2.3\n"), resolv);
+      String hosts = run(agent, "cat", "/etc/hosts").stdout;
+      assertTrue(hosts.contains("127.0.0.1\tlocalhost\n") && hosts.contains("\tvmit\n"), hosts);
+
+      try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        server.setSoTimeout(30_000);
+        int port = server.getLocalPort();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+          Future<String> received =
+              pool.submit(
+                  () -> {
+                    try (Socket s = server.accept()) {
+                      s.setSoTimeout(30_000);
+                      var in = new java.io.BufferedReader(
+                          new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                      String line = in.readLine();
+                      s.getOutputStream().write(("host saw " + line.length() + " bytes\n").getBytes(StandardCharsets.UTF_8));
+                      return line + " from " + s.getInetAddress().getHostAddress();
+                    }
+                  });
+          long t0 = System.nanoTime();
+          Result nc = run(agent, "sh", "-c", "echo hello from the guest | nc 10.0.2.2 " + port);
+          System.err.printf("[vm] guest -> host 127.0.0.1:%d through 10.0.2.2 in %d ms%n", port,
+              (System.nanoTime() - t0) / 1_000_000);
+          assertEquals(0, nc.status, nc.stderr);
+          assertEquals("host saw 20 bytes\n", nc.stdout);
+          assertEquals("hello from the guest from 127.0.0.1", received.get(30, TimeUnit.SECONDS));
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+    }
+  }
+
   @Test
   @Order(10)
   void stopShutsDownCleanly() throws Exception {
@@ -257,6 +325,68 @@ class VmIT {
     assertTrue(VirtualMachine.find(spec.runtimeDir()).isEmpty());
     String fsck = CpioWriterIT.run(work, "e2fsck", "-fn", spec.disk().toString());
     assertTrue(fsck.contains("clean") || fsck.contains("Pass 5"), fsck);
+  }
+
+  /**
+   * A second boot of the same disk without a network: the guest has only lo (up), no route, no
+   * problem reported. With {@code -Dlinux.test.bootTimes=N} it then boots N more times with and
+   * without the network and prints the medians (QEMU start to agent ready, and to a first command).
+   */
+  @Test
+  @Order(11)
+  void withoutNetworkTheGuestHasOnlyLoopback() throws Exception {
+    long[] t = bootAndCheck(NetworkMode.NONE, true);
+    System.err.printf("[vm] NONE: agent ready %d ms, first command %d ms after start%n", t[0], t[1]);
+    int n = Integer.getInteger("linux.test.bootTimes", 0);
+    if (n > 0) {
+      java.util.Map<NetworkMode, long[][]> times = new java.util.EnumMap<>(NetworkMode.class);
+      for (NetworkMode mode : NetworkMode.values()) {
+        times.put(mode, new long[2][n]);
+      }
+      for (int i = 0; i < n; i++) {
+        for (NetworkMode mode : List.of(NetworkMode.USER, NetworkMode.NONE)) {
+          long[] r = bootAndCheck(mode, false);
+          times.get(mode)[0][i] = r[0];
+          times.get(mode)[1][i] = r[1];
+          System.err.printf("[vm] boot %d %s: ready %d ms, first command %d ms%n", i, mode, r[0], r[1]);
+        }
+      }
+      for (NetworkMode mode : NetworkMode.values()) {
+        long[][] m = times.get(mode);
+        java.util.Arrays.sort(m[0]);
+        java.util.Arrays.sort(m[1]);
+        System.err.printf("[vm] %s over %d boots: agent ready median %d ms (min %d, max %d), first command median %d ms (min %d, max %d)%n",
+            mode, n, m[0][n / 2], m[0][0], m[0][n - 1], m[1][n / 2], m[1][0], m[1][n - 1]);
+      }
+    }
+  }
+
+  /** Boots the stopped test disk with {@code mode}; returns ms from start to agent ready and to a first command's exit. */
+  private long[] bootAndCheck(NetworkMode mode, boolean check) throws Exception {
+    String name = "vmit-" + mode.name().toLowerCase(java.util.Locale.ROOT);
+    VmSpec other =
+        new VmSpec(name, spec.kernel(), spec.initrd(), spec.disk(), spec.cpus(), spec.memoryBytes(),
+            spec.accelerator(), work.resolve(name), work.resolve(name + ".log"), "vmit", spec.kernelArgs(), mode);
+    long t0 = System.nanoTime();
+    VirtualMachine second = VirtualMachine.start(other);
+    try {
+      second.waitUntilReady(Duration.ofSeconds(90));
+      long ready = (System.nanoTime() - t0) / 1_000_000;
+      try (GuestAgent agent = second.connectAgent()) {
+        assertEquals(0, run(agent, "true").status);
+        long first = (System.nanoTime() - t0) / 1_000_000;
+        if (check && mode == NetworkMode.NONE) {
+          assertEquals(List.of(), agent.describeEnvironment().configProblems());
+          assertEquals("lo", run(agent, "ls", "/sys/class/net").stdout.strip());
+          String lo = run(agent, "ip", "-4", "addr", "show", "dev", "lo").stdout;
+          assertTrue(lo.contains("inet 127.0.0.1/8") && lo.contains("UP"), lo);
+          assertEquals(1, run(agent, "cat", "/proc/net/route").stdout.lines().count(), "only the header");
+        }
+        return new long[] {ready, first};
+      }
+    } finally {
+      second.stop(Duration.ofSeconds(5));
+    }
   }
 
   /** {@code -Dlinux.test.kernelArgs="loglevel=7 linux.debug=1"} shows the boot on the console. */

@@ -1,6 +1,7 @@
 package dev.linux.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,5 +71,33 @@ class VmSpecTest {
     assertThrows(NullPointerException.class,
         () -> new VmSpec("a", null, Path.of("/i"), Path.of("/d"), 1, 512 * VmSpec.MIB,
             Accelerator.TCG, Path.of("/r"), Path.of("/c"), "h", List.of()));
+  }
+
+  @Test
+  void networkDefaultsToUserAndCanBeSwitchedOff() {
+    VmSpec user = spec("a", 1, 512 * VmSpec.MIB, "h", List.of());
+    assertEquals(NetworkMode.USER, user.network());
+    VmSpec none = user.withNetwork(NetworkMode.NONE);
+    assertEquals(NetworkMode.NONE, none.network());
+    assertEquals(user.kernelArgs(), none.kernelArgs());
+    assertEquals("linux.net=user", NetworkMode.USER.kernelArg());
+    assertEquals("", NetworkMode.NONE.kernelArg());
+    assertThrows(NullPointerException.class, () -> user.withNetwork(null));
+  }
+
+  @Test
+  void theNetworkIsNotChosenThroughKernelArgs() {
+    assertTrue(invalid(() -> spec("a", 1, 512 * VmSpec.MIB, "h", List.of("linux.net=none")))
+        .getMessage().contains("network mode"));
+  }
+
+  @Test
+  void macAddressIsStablePerNameAndLocallyAdministered() {
+    String mac = spec("dev", 1, 512 * VmSpec.MIB, "h", List.of()).macAddress();
+    assertTrue(mac.matches("52:54:00(:[0-9a-f]{2}){3}"), mac);
+    assertEquals(mac, spec("dev", 2, 1024 * VmSpec.MIB, "other", List.of()).macAddress());
+    assertNotEquals(mac, spec("dev2", 1, 512 * VmSpec.MIB, "h", List.of()).macAddress());
+    int first = Integer.parseInt(mac.substring(0, 2), 16);
+    assertEquals(2, first & 0x03, "locally administered (bit 1) and unicast (bit 0 clear)");
   }
 }
