@@ -13,6 +13,9 @@ public final class QemuCommandLine {
   /** The port name vminitd serves the agent on (its {@code linux.agent} kernel argument). */
   public static final String AGENT_PORT = "linux.agent";
 
+  /** x86's COMMAND_LINE_SIZE is 2048 including the terminating NUL. */
+  static final int MAX_KERNEL_COMMAND_LINE_BYTES = 2047;
+
   /** sun_path holds 108 bytes including the terminating NUL. */
   static final int MAX_SOCKET_PATH_BYTES = 107;
 
@@ -68,6 +71,7 @@ public final class QemuCommandLine {
             "socket,id=agent,path=" + escapeOption(spec.agentSocket().toString())
                 + ",server=on,wait=off"));
     cmd.addAll(List.of("-device", "virtserialport,chardev=agent,name=" + AGENT_PORT));
+    cmd.addAll(VirtiofsDevices.arguments(spec.shares()));
     cmd.addAll(List.of("-device", "virtio-rng-device"));
     // Memory the guest frees goes back to the host.
     cmd.addAll(List.of("-device", "virtio-balloon-device,free-page-reporting=on"));
@@ -83,16 +87,23 @@ public final class QemuCommandLine {
     words.add("linux.agent=" + AGENT_PORT);
     words.add("linux.root=/dev/vda");
     words.add("linux.hostname=" + spec.hostname());
+    words.addAll(VirtiofsDevices.kernelArgs(spec.shares()));
     words.addAll(spec.kernelArgs());
-    return String.join(" ", words);
+    String line = String.join(" ", words);
+    if (line.getBytes(StandardCharsets.UTF_8).length > MAX_KERNEL_COMMAND_LINE_BYTES) {
+      throw new IllegalArgumentException(
+          "kernel command line too long (" + line.length() + " bytes, at most "
+              + MAX_KERNEL_COMMAND_LINE_BYTES + "): fewer or shorter shares or kernel arguments");
+    }
+    return line;
   }
 
   /** QEMU option values separate with ',': a literal comma is written twice. */
-  private static String escapeOption(String value) {
+  static String escapeOption(String value) {
     return value.replace(",", ",,");
   }
 
-  private static void checkSocketPath(Path socket) {
+  static void checkSocketPath(Path socket) {
     int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
     if (length > MAX_SOCKET_PATH_BYTES) {
       throw new IllegalArgumentException(

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * @param consoleLog where the guest's serial console is written
  * @param hostname the guest's hostname (an RFC 1123 host name)
  * @param kernelArgs extra kernel command line words, appended after ours
+ * @param shares virtiofs devices, their servers already listening; vminitd mounts them in the
+ *     environment (tags must be unique)
  */
 public record VmSpec(
     String name,
@@ -31,7 +33,8 @@ public record VmSpec(
     Path runtimeDir,
     Path consoleLog,
     String hostname,
-    List<String> kernelArgs) {
+    List<String> kernelArgs,
+    List<VirtiofsMount> shares) {
 
   static final long MIB = 1024 * 1024;
 
@@ -76,6 +79,33 @@ public record VmSpec(
             "kernel argument '" + arg + "' must be one non-empty word without whitespace");
       }
     }
+    shares = List.copyOf(Objects.requireNonNull(shares, "shares"));
+    if (shares.stream().map(VirtiofsMount::tag).distinct().count() != shares.size()) {
+      throw new IllegalArgumentException("virtiofs tags must be unique: " + shares);
+    }
+  }
+
+  /** A VM without shared directories. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog,
+        hostname, kernelArgs, List.of());
+  }
+
+  /** This spec with {@code shares} as its virtiofs devices. */
+  public VmSpec withShares(List<VirtiofsMount> shares) {
+    return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
+        consoleLog, hostname, kernelArgs, shares);
   }
 
   /**
