@@ -21,10 +21,14 @@ type bootConfig struct {
 	hostname  string
 	debug     bool
 	systemd   bool
+
+	shares        []shareMount // linux.share (shares.go), in order
+	shareProblems []string     // malformed linux.share words
 }
 
 // parseCmdline splits a kernel command line into key=value pairs (double quotes group words,
-// as the kernel does) and extracts the linux.* keys. Later occurrences win.
+// as the kernel does) and extracts the linux.* keys. Later occurrences win, but linux.share
+// repeats.
 func parseCmdline(line string) bootConfig {
 	cfg := bootConfig{agentPort: defaultAgentPort}
 	for _, word := range splitCmdline(line) {
@@ -42,6 +46,12 @@ func parseCmdline(line string) bootConfig {
 			cfg.debug = flagValue(value, hasValue)
 		case keySystemd:
 			cfg.systemd = flagValue(value, hasValue)
+		case keyShare:
+			if m, err := parseShare(value); err != nil {
+				cfg.shareProblems = append(cfg.shareProblems, err.Error())
+			} else {
+				cfg.shares = append(cfg.shares, m)
+			}
 		}
 	}
 	return cfg
