@@ -4,6 +4,7 @@
 # package:probe pairs. A probe starting with / is a path that must exist; otherwise a command.
 LINUX_RUNTIME_PACKAGES=(
   qemu-system-x86:qemu-system-x86_64
+  qemu-system-common:/usr/lib/qemu/virtiofsd
   e2fsprogs:e2fsck
   mmdebstrap:mmdebstrap
   uidmap:newuidmap

@@ -22,10 +22,14 @@ type bootConfig struct {
 	debug     bool
 	systemd   bool
 	network   string // keyNet: "user", "none" or empty (none), see net.go
+
+	shares        []shareMount // linux.share (shares.go), in order
+	shareProblems []string     // malformed linux.share words
 }
 
 // parseCmdline splits a kernel command line into key=value pairs (double quotes group words,
-// as the kernel does) and extracts the linux.* keys. Later occurrences win.
+// as the kernel does) and extracts the linux.* keys. Later occurrences win, but linux.share
+// repeats.
 func parseCmdline(line string) bootConfig {
 	cfg := bootConfig{agentPort: defaultAgentPort}
 	for _, word := range splitCmdline(line) {
@@ -45,6 +49,12 @@ func parseCmdline(line string) bootConfig {
 			cfg.systemd = flagValue(value, hasValue)
 		case keyNet:
 			cfg.network = value
+		case keyShare:
+			if m, err := parseShare(value); err != nil {
+				cfg.shareProblems = append(cfg.shareProblems, err.Error())
+			} else {
+				cfg.shares = append(cfg.shares, m)
+			}
 		}
 	}
 	return cfg

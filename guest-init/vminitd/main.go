@@ -99,6 +99,12 @@ func main() {
 		if s.files.hostname != cfg.hostname {
 			setHostname(s.files.hostname)
 		}
+		// Before the namespace and any process: everything sees the shares from the start.
+		for _, p := range cfg.shareProblems {
+			logf("%s", p)
+		}
+		s.files.confProblems = append(s.files.confProblems, cfg.shareProblems...)
+		s.files.confProblems = append(s.files.confProblems, mountShares(envRoot, cfg.shares)...)
 		if rootErr == nil {
 			if ns, err := newEnvNamespace(envRoot); err != nil {
 				logf("environment namespace: %v; processes will run chrooted", err)

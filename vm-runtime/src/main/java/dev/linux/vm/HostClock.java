@@ -46,6 +46,7 @@ final class HostClock {
     args.add("tsc_early_khz=" + khz.getAsLong());
     return new VmSpec(
         spec.name(), spec.kernel(), spec.initrd(), spec.disk(), spec.cpus(), spec.memoryBytes(),
-        spec.accelerator(), spec.runtimeDir(), spec.consoleLog(), spec.hostname(), args, spec.network());
+        spec.accelerator(), spec.runtimeDir(), spec.consoleLog(), spec.hostname(), args,
+        spec.network(), spec.shares());
   }
 }

@@ -16,6 +16,9 @@ public final class QemuCommandLine {
   /** The id of the user-mode network backend (for {@code hostfwd_add} through the monitor). */
   public static final String NETDEV_ID = "net0";
 
+  /** x86's COMMAND_LINE_SIZE is 2048 including the terminating NUL. */
+  static final int MAX_KERNEL_COMMAND_LINE_BYTES = 2047;
+
   /** sun_path holds 108 bytes including the terminating NUL. */
   static final int MAX_SOCKET_PATH_BYTES = 107;
 
@@ -71,6 +74,7 @@ public final class QemuCommandLine {
             "socket,id=agent,path=" + escapeOption(spec.agentSocket().toString())
                 + ",server=on,wait=off"));
     cmd.addAll(List.of("-device", "virtserialport,chardev=agent,name=" + AGENT_PORT));
+    cmd.addAll(VirtiofsDevices.arguments(spec.shares()));
     cmd.addAll(List.of("-device", "virtio-rng-device"));
     // Memory the guest frees goes back to the host.
     cmd.addAll(List.of("-device", "virtio-balloon-device,free-page-reporting=on"));
@@ -90,8 +94,15 @@ public final class QemuCommandLine {
     if (spec.network() != NetworkMode.NONE) {
       words.add(spec.network().kernelArg());
     }
+    words.addAll(VirtiofsDevices.kernelArgs(spec.shares()));
     words.addAll(spec.kernelArgs());
-    return String.join(" ", words);
+    String line = String.join(" ", words);
+    if (line.getBytes(StandardCharsets.UTF_8).length > MAX_KERNEL_COMMAND_LINE_BYTES) {
+      throw new IllegalArgumentException(
+          "kernel command line too long (" + line.length() + " bytes, at most "
+              + MAX_KERNEL_COMMAND_LINE_BYTES + "): fewer or shorter shares or kernel arguments");
+    }
+    return line;
   }
 
   /**
@@ -110,11 +121,11 @@ public final class QemuCommandLine {
   }
 
   /** QEMU option values separate with ',': a literal comma is written twice. */
-  private static String escapeOption(String value) {
+  static String escapeOption(String value) {
     return value.replace(",", ",,");
   }
 
-  private static void checkSocketPath(Path socket) {
+  static void checkSocketPath(Path socket) {
     int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
     if (length > MAX_SOCKET_PATH_BYTES) {
       throw new IllegalArgumentException(

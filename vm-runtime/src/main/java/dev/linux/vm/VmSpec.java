@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * @param hostname the guest's hostname (an RFC 1123 host name)
  * @param kernelArgs extra kernel command line words, appended after ours
  * @param network how the guest reaches the network ({@link NetworkMode#USER} unless said otherwise)
+ * @param shares virtiofs devices, their servers already listening; vminitd mounts them in the
+ *     environment (tags must be unique)
  */
 public record VmSpec(
     String name,
@@ -36,7 +38,8 @@ public record VmSpec(
     Path consoleLog,
     String hostname,
     List<String> kernelArgs,
-    NetworkMode network) {
+    NetworkMode network,
+    List<VirtiofsMount> shares) {
 
   static final long MIB = 1024 * 1024;
 
@@ -86,9 +89,13 @@ public record VmSpec(
       }
     }
     Objects.requireNonNull(network, "network");
+    shares = List.copyOf(Objects.requireNonNull(shares, "shares"));
+    if (shares.stream().map(VirtiofsMount::tag).distinct().count() != shares.size()) {
+      throw new IllegalArgumentException("virtiofs tags must be unique: " + shares);
+    }
   }
 
-  /** A spec with {@link NetworkMode#USER} networking. */
+  /** A spec with {@link NetworkMode#USER} networking and no shared directories. */
   public VmSpec(
       String name,
       Path kernel,
@@ -102,13 +109,19 @@ public record VmSpec(
       String hostname,
       List<String> kernelArgs) {
     this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
-        kernelArgs, NetworkMode.USER);
+        kernelArgs, NetworkMode.USER, List.of());
   }
 
   /** This spec with another network mode. */
   public VmSpec withNetwork(NetworkMode mode) {
     return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
-        consoleLog, hostname, kernelArgs, mode);
+        consoleLog, hostname, kernelArgs, mode, shares);
+  }
+
+  /** This spec with {@code shares} as its virtiofs devices. */
+  public VmSpec withShares(List<VirtiofsMount> shares) {
+    return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
+        consoleLog, hostname, kernelArgs, network, shares);
   }
 
   /**

@@ -99,6 +99,48 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void sharesBecomeVhostUserFsDevicesAndKernelArguments() {
+    VmSpec spec =
+        spec(Accelerator.TCG)
+            .withShares(
+                List.of(
+                    new VirtiofsMount("fs0", Path.of("/run/user/1000/linux/dev/fs0.sock"), "/home/u", false),
+                    new VirtiofsMount("fs1", Path.of("/run/user/1000/linux/dev/fs1.sock"), "/mnt/my data:1,ü", true)));
+    List<String> cmd = QemuCommandLine.build(spec, "qemu-system-x86_64");
+    int first = cmd.indexOf("virtserialport,chardev=agent,name=linux.agent");
+    assertEquals(
+        List.of(
+            "virtserialport,chardev=agent,name=linux.agent",
+            "-chardev", "socket,id=fs0,path=/run/user/1000/linux/dev/fs0.sock",
+            "-device", "vhost-user-fs-device,chardev=fs0,tag=fs0",
+            "-chardev", "socket,id=fs1,path=/run/user/1000/linux/dev/fs1.sock",
+            "-device", "vhost-user-fs-device,chardev=fs1,tag=fs1",
+            "-device", "virtio-rng-device"),
+        cmd.subList(first, first + 11));
+    assertEquals(
+        "console=ttyS0 quiet panic=-1 linux.agent=linux.agent linux.root=/dev/vda"
+            + " linux.hostname=dev linux.net=user linux.share=fs0:/home/u linux.share=fs1:/mnt/my%20data%3A1%2C%C3%BC:ro"
+            + " linux.debug=1",
+        value(cmd, "-append"));
+    // vhost-user needs these, and every VM has them
+    assertEquals("virtio-mmio.force-legacy=false", value(cmd, "-global"));
+    assertEquals("memory-backend-memfd,id=mem,size=512M,share=on", value(cmd, "-object"));
+  }
+
+  @Test
+  void tooLongAKernelCommandLineFailsClearly() {
+    List<VirtiofsMount> shares = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      shares.add(new VirtiofsMount("fs" + i, Path.of("/r/fs" + i + ".sock"), "/" + "ä".repeat(20), false));
+    }
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QemuCommandLine.build(spec(Accelerator.TCG).withShares(shares), "qemu-system-x86_64"));
+    assertTrue(e.getMessage().startsWith("kernel command line too long"), e.getMessage());
+  }
+
+  @Test
   void kvmUsesTheHostCpu() {
     List<String> cmd = QemuCommandLine.build(spec(Accelerator.KVM), "/usr/bin/qemu-system-x86_64");
     assertEquals("kvm", value(cmd, "-accel"));

@@ -366,7 +366,7 @@ class VmIT {
     String name = "vmit-" + mode.name().toLowerCase(java.util.Locale.ROOT);
     VmSpec other =
         new VmSpec(name, spec.kernel(), spec.initrd(), spec.disk(), spec.cpus(), spec.memoryBytes(),
-            spec.accelerator(), work.resolve(name), work.resolve(name + ".log"), "vmit", spec.kernelArgs(), mode);
+            spec.accelerator(), work.resolve(name), work.resolve(name + ".log"), "vmit", spec.kernelArgs(), mode, List.of());
     long t0 = System.nanoTime();
     VirtualMachine second = VirtualMachine.start(other);
     try {

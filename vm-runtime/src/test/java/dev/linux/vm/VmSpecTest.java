@@ -38,6 +38,23 @@ class VmSpecTest {
   }
 
   @Test
+  void sharesAreKeptByTheClockHintAndTagsAreUnique() {
+    VmSpec s = spec("dev", 1, 256 * VmSpec.MIB, "dev", List.of());
+    assertEquals(List.of(), s.shares());
+    VirtiofsMount a = new VirtiofsMount("fs0", Path.of("/r/fs0.sock"), "/home/u", false);
+    VmSpec shared = s.withShares(List.of(a));
+    assertEquals(List.of(a), shared.shares());
+    assertEquals(List.of(a), HostClock.withTscHint(shared, java.util.OptionalLong.of(2000000)).shares());
+    invalid(() -> s.withShares(List.of(a, new VirtiofsMount("fs0", Path.of("/r/x.sock"), "/x", true))));
+    invalid(() -> new VirtiofsMount("bad tag", Path.of("/r/s"), "/x", false));
+    invalid(() -> new VirtiofsMount("t".repeat(37), Path.of("/r/s"), "/x", false));
+    invalid(() -> new VirtiofsMount("t", Path.of("/r/s"), "x", false));
+    invalid(() -> new VirtiofsMount("t", Path.of("/r/s"), "/a\nb", false));
+    assertEquals("linux.share=t:/a%01b%25:ro",
+        new VirtiofsMount("t", Path.of("/r/s"), "/a\u0001b%", true).kernelArg());
+  }
+
+  @Test
   void rejectsBadNames() {
     for (String name : List.of("", "-x", "a b", "a/b", "x".repeat(65))) {
       assertTrue(invalid(() -> spec(name, 1, 512 * VmSpec.MIB, "h", List.of())).getMessage()
