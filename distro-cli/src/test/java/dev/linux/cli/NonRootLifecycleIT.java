@@ -94,7 +94,11 @@ class NonRootLifecycleIT {
    */
   private static void assertPrivateToUser(Path home) throws Exception {
     String uid = new String(TestResources.host("id", "-u", USER).stdout(), StandardCharsets.UTF_8).strip();
-    Path runtime = Path.of(System.getProperty("java.io.tmpdir"), "linux-" + uid);
+    // This instance's runtime directory (other instances of the same user may have their own).
+    Path runtime = dev.linux.env.LinuxHome.fromEnvironment(java.util.Map.of(
+        "LINUX_HOME", home.toString(),
+        "XDG_RUNTIME_DIR", Path.of(System.getProperty("java.io.tmpdir"), "linux-" + uid).toString())).runtime();
+    assertTrue(Files.isDirectory(runtime), runtime.toString());
     for (Path tree : List.of(home, runtime)) {
       var open = TestResources.host("find", tree.toString(), "-mindepth", "1", "-perm", "/077", "-not", "-type", "l");
       assertEquals("", new String(open.stdout(), StandardCharsets.UTF_8).strip(),

@@ -172,7 +172,11 @@ public final class EnvironmentStore {
     try {
       Files.createDirectories(lockFile.getParent());
       FileChannel channel =
-          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileChannel.open(
+              lockFile,
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       try {
         while (true) {
           try {

@@ -286,7 +286,11 @@ public final class GlobalConfig {
     try {
       Files.createDirectories(file.getParent());
       try (FileChannel lockChannel =
-              FileChannel.open(file.resolveSibling("." + FILE_NAME + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+              FileChannel.open(
+              file.resolveSibling("." + FILE_NAME + ".lock"),
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
           FileLock lock = lockChannel.lock()) {
         String current;
         try {

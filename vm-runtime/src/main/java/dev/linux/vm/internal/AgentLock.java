@@ -30,7 +30,11 @@ final class AgentLock implements AutoCloseable {
     boolean told = false;
     FileChannel channel;
     try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel = FileChannel.open(
+              file,
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     } catch (IOException e) {
       throw new AgentException(
           AgentException.Code.UNAVAILABLE, "cannot open agent lock " + file + ": " + e.getMessage(), e);

@@ -90,7 +90,11 @@ public final class Daemon {
     dev.linux.vm.internal.QuietLogs.install();
     home.ensureRuntime();
     home.makePrivate();
-    try (FileChannel lockFile = FileChannel.open(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel lockFile = FileChannel.open(
+              files.lock(),
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         FileLock lock = tryLock(lockFile)) {
       if (lock == null) {
         return false;
