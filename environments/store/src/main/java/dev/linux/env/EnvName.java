@@ -25,6 +25,11 @@ public record EnvName(String value) {
     }
   }
 
+  /** Whether {@code value} is a valid name (a directory not named so is no environment). */
+  public static boolean isValid(String value) {
+    return value != null && !value.isEmpty() && value.length() <= MAX_LENGTH && VALID.matcher(value).matches();
+  }
+
   public static EnvName of(String value) {
     return new EnvName(value);
   }
