@@ -36,6 +36,9 @@ public record EnvName(String value) {
 
   private static EnvException invalid(String value, String why) {
     String shown = value == null ? "" : value.length() > 60 ? value.substring(0, 60) + "…" : value;
+    // A newline or an escape sequence in what was typed must not break the one line or the terminal.
+    shown = shown.codePoints().mapToObj(c -> Character.isISOControl(c) ? String.format("\\x%02x", c) : Character.toString(c))
+        .collect(java.util.stream.Collectors.joining());
     return new EnvException(
         EnvException.Code.INVALID_ARGUMENT, "invalid environment name '" + shown + "': " + why);
   }
