@@ -74,7 +74,7 @@ func TestResolveUser(t *testing.T) {
 		t.Fatalf("4242: %+v %v", u, err)
 	}
 	for spec, code := range map[string]codes.Code{
-		"nobody-here": codes.NotFound, "alice:nogroup": codes.NotFound, ":1": codes.InvalidArgument, "1:": codes.InvalidArgument,
+		"nobody-here": codes.InvalidArgument, "alice:nogroup": codes.InvalidArgument, ":1": codes.InvalidArgument, "1:": codes.InvalidArgument,
 	} {
 		if _, err := resolveUser(root, spec); status.Code(err) != code {
 			t.Errorf("%q: want %v, got %v", spec, code, err)

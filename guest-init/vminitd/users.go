@@ -114,7 +114,8 @@ func parseID(s string) (uint32, bool) {
 
 // resolveUser resolves "name", "name:group", "uid" or "uid:gid" against the passwd and group
 // files of the environment rooted at root, as login(1) would: primary group from passwd,
-// supplementary groups from every group that lists the user. Unknown names are NotFound.
+// supplementary groups from every group that lists the user. Unknown names are InvalidArgument:
+// NotFound means a missing program, and the host reports it as "command not found" (127).
 func resolveUser(root, spec string) (*resolvedUser, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
 	if userPart == "" || (hasGroup && groupPart == "") {
@@ -148,7 +149,7 @@ func resolveUser(root, spec string) (*resolvedUser, error) {
 			}
 		}
 		if entry == nil {
-			return nil, status.Errorf(codes.NotFound, "unknown user %q: no such entry in the environment's /etc/passwd", userPart)
+			return nil, status.Errorf(codes.InvalidArgument, "unknown user %q: no such entry in the environment's /etc/passwd", userPart)
 		}
 		u.uid = entry.uid
 	}
@@ -173,7 +174,7 @@ func resolveUser(root, spec string) (*resolvedUser, error) {
 				}
 			}
 			if !found {
-				return nil, status.Errorf(codes.NotFound, "unknown group %q: no such entry in the environment's /etc/group", groupPart)
+				return nil, status.Errorf(codes.InvalidArgument, "unknown group %q: no such entry in the environment's /etc/group", groupPart)
 			}
 		}
 	}

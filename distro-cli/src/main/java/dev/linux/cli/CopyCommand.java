@@ -74,7 +74,9 @@ final class CopyCommand implements Callable<Integer> {
       }
       Path file = Path.of(from.path());
       if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException(Files.exists(file) ? file + " is not a regular file" : "no file " + file);
+        throw Files.exists(file)
+            ? new dev.linux.env.EnvException(dev.linux.env.EnvException.Code.INVALID_ARGUMENT, file + " is not a regular file")
+            : new dev.linux.env.EnvException(dev.linux.env.EnvException.Code.NOT_FOUND, "no such file: " + file);
       }
       try (InputStream in = Files.newInputStream(file)) {
         environments.copyToGuest(to.env(), in, to.path(), OptionalInt.of(permissionBits(file)), file.getFileName().toString());

@@ -104,7 +104,7 @@ final class DaemonCommand implements Runnable {
         } else {
           out.println("daemon not running");
         }
-        return EnvException.Code.NOT_FOUND.exitStatus();
+        return ErrorReporter.exitStatus(EnvException.Code.NOT_FOUND);
       }
       DaemonStatus status;
       try (DaemonClient client = daemon.get()) {

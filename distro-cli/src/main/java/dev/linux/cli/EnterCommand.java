@@ -44,6 +44,8 @@ final class EnterCommand implements Callable<Integer> {
       warnAboutConfigProblems(agent);
       String user = environments.defaultUser(record, agent, HostUser.current());
       return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user));
+    } catch (AgentException e) {
+      throw GuestProcesses.failure(env, e);
     }
   }
 

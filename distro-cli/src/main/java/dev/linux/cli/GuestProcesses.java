@@ -1,6 +1,9 @@
 package dev.linux.cli;
 
+import dev.linux.env.EnvException;
+import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.vm.AgentException;
 import dev.linux.vm.ProcessSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +18,21 @@ final class GuestProcesses {
   static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private GuestProcesses() {}
+
+  /**
+   * Why a guest process of {@code run} or {@code enter} could not start or be followed, as the one
+   * error type: a missing program or interpreter is {@code COMMAND_NOT_FOUND} (127), one that
+   * cannot be executed {@code NOT_EXECUTABLE} (126); an unknown user is the guest's
+   * {@code INVALID_ARGUMENT}, never "not found".
+   */
+  static EnvException failure(EnvName env, AgentException e) {
+    String message = env + ": " + e.getMessage();
+    return switch (e.code()) {
+      case NOT_FOUND -> new EnvException(EnvException.Code.COMMAND_NOT_FOUND, message, e);
+      case PERMISSION_DENIED -> new EnvException(EnvException.Code.NOT_EXECUTABLE, message, e);
+      default -> new EnvException(ErrorReporter.translate(e).code(), message, e);
+    };
+  }
 
   /**
    * One command as {@code user}. The working directory is {@code workdir} if given, else the

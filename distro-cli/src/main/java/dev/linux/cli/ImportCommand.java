@@ -46,7 +46,7 @@ final class ImportCommand implements Callable<Integer> {
     EnvName env = EnvName.of(name);
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
     if (environments.find(env).isPresent()) {
-      throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
+      throw environments.alreadyExists(env);
     }
     CreateOptions options = new CreateOptions(file, ByteSize.parse(disk), cpus, ByteSize.parse(memory));
     // Applied straight to the disk as one tree: a rootfs tarball has no whiteouts.

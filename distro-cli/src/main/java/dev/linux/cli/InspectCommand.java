@@ -75,6 +75,10 @@ final class InspectCommand implements Callable<Integer> {
     row.put("name", record.name());
     row.put("state", inspection.status().state().label());
     inspection.status().stateReason().ifPresent(reason -> row.put("stateReason", reason));
+    if (record.unreadable()) {
+      row.put("directory", inspection.directory().toString()); // nothing else is known of it
+      return row;
+    }
     inspection.status().pid().ifPresent(pid -> row.put("pid", pid));
     row.put("image", record.image());
     row.put("imageDigest", record.imageDigest());

@@ -34,6 +34,10 @@ final class ListCommand implements Callable<Integer> {
     String format = "%-16s %-9s %-28s %4s  %-8s  %s%n";
     out.printf(format, "NAME", "STATE", "IMAGE", "CPUS", "MEMORY", "DISK");
     for (EnvironmentStatus s : all) {
+      if (s.record().unreadable()) {
+        out.printf(format, s.record().name(), s.state().label(), "-", "-", "-", "-");
+        continue;
+      }
       out.printf(format, s.record().name(), s.state().label(), s.record().image(), s.record().cpus(),
           new ByteSize(s.record().memoryBytes()).human(),
           new ByteSize(s.diskUsedBytes()).human() + " / " + new ByteSize(s.record().diskBytes()).human());
@@ -46,6 +50,9 @@ final class ListCommand implements Callable<Integer> {
     row.put("name", s.record().name());
     row.put("state", s.state().label());
     s.stateReason().ifPresent(reason -> row.put("stateReason", reason));
+    if (s.record().unreadable()) {
+      return row; // nothing else is known of it
+    }
     row.put("image", s.record().image());
     row.put("imageDigest", s.record().imageDigest());
     row.put("cpus", s.record().cpus());

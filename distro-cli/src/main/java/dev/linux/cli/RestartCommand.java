@@ -1,7 +1,6 @@
 package dev.linux.cli;
 
 import dev.linux.env.EnvName;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +29,7 @@ final class RestartCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CliEnvironment.environments(spec.commandLine().getErr(), false)
-        .restart(EnvName.of(name), Duration.ofSeconds(graceSeconds));
+        .restart(EnvName.of(name), StopCommand.gracePeriod(graceSeconds));
     return 0;
   }
 }

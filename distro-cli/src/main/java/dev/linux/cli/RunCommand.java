@@ -6,6 +6,7 @@ import dev.linux.env.HostUser;
 import dev.linux.shell.HostTerminal;
 import dev.linux.shell.InlineRun;
 import dev.linux.shell.InteractiveSession;
+import dev.linux.vm.AgentException;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.ProcessSpec;
 import java.io.FileDescriptor;
@@ -71,9 +72,18 @@ final class RunCommand implements Callable<Integer> {
       if (useTty) {
         return InteractiveSession.run(agent, process);
       }
-      OutputStream out = new FileOutputStream(FileDescriptor.out);
+      StandardOutput out = StandardOutput.open();
       OutputStream err = new FileOutputStream(FileDescriptor.err);
-      return InlineRun.run(agent, process, HostStdin.open(), out, err);
+      try {
+        return InlineRun.run(agent, process, HostStdin.open(), out, err);
+      } catch (AgentException e) {
+        if (out.readerGone()) {
+          return StandardOutput.READER_GONE;
+        }
+        throw e;
+      }
+    } catch (AgentException e) {
+      throw GuestProcesses.failure(envName, e);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.linux.cli;
 
 import dev.linux.env.EnvName;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +24,7 @@ final class ShutdownCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<EnvName> stopped = CliEnvironment.environments(spec.commandLine().getErr(), true)
-        .stopAll(Duration.ofSeconds(graceSeconds));
+        .stopAll(StopCommand.gracePeriod(graceSeconds));
     stopped.forEach(name -> spec.commandLine().getErr().println("stopped " + name));
     dev.linux.env.daemon.DaemonClient.ifRunning(CliEnvironment.home(), dev.linux.env.Progress.SILENT).ifPresent(daemon -> {
       try (daemon) {

@@ -1,6 +1,5 @@
 package dev.linux.cli;
 
-import dev.linux.env.EnvException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -21,7 +20,7 @@ final class UsageErrorReporter implements CommandLine.IParameterExceptionHandler
     err.println("linux: " + message.replace('\n', ' ').strip()
         + " (see 'linux " + commandPath(cli) + "--help')");
     err.flush();
-    return EnvException.Code.INVALID_ARGUMENT.exitStatus();
+    return ErrorReporter.usageExitStatus(cli);
   }
 
   private static String commandPath(CommandLine cli) {

@@ -25,12 +25,20 @@ public record EnvName(String value) {
     }
   }
 
+  /** Whether {@code value} is a valid name (a directory not named so is no environment). */
+  public static boolean isValid(String value) {
+    return value != null && !value.isEmpty() && value.length() <= MAX_LENGTH && VALID.matcher(value).matches();
+  }
+
   public static EnvName of(String value) {
     return new EnvName(value);
   }
 
   private static EnvException invalid(String value, String why) {
     String shown = value == null ? "" : value.length() > 60 ? value.substring(0, 60) + "…" : value;
+    // A newline or an escape sequence in what was typed must not break the one line or the terminal.
+    shown = shown.codePoints().mapToObj(c -> Character.isISOControl(c) ? String.format("\\x%02x", c) : Character.toString(c))
+        .collect(java.util.stream.Collectors.joining());
     return new EnvException(
         EnvException.Code.INVALID_ARGUMENT, "invalid environment name '" + shown + "': " + why);
   }

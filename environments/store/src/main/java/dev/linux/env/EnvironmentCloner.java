@@ -56,9 +56,9 @@ final class EnvironmentCloner {
     LinuxHome home = store.home();
     try (EnvironmentStore.Lock first = store.lock(EnvironmentRenamer.Locks.first(source, target));
         EnvironmentStore.Lock second = store.lock(EnvironmentRenamer.Locks.second(source, target))) {
-      EnvironmentRecord original = store.get(source);
+      EnvironmentRecord original = store.usable(source);
       if (store.find(target).isPresent()) {
-        throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + target + "' already exists");
+        throw store.alreadyExists(target);
       }
       EnvironmentFiles from = home.files(source);
       EnvironmentRenamer.Locks.requireStopped(from, source, "clone");

@@ -38,7 +38,7 @@ final class EnvironmentExporter {
 
   /** Writes the export to {@code target}; on failure nothing is left at or beside it. */
   void export(EnvName name, Path target, ExportFormat format) {
-    store.get(name);
+    store.usable(name);
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
     Path temp;
@@ -78,7 +78,7 @@ final class EnvironmentExporter {
 
   /** Writes the export to {@code out}, which is flushed and left open. */
   void export(EnvName name, OutputStream out, ExportFormat format) {
-    store.get(name);
+    store.usable(name);
     EnvironmentFiles files = home.files(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       Optional<VirtualMachine> vm = VirtualMachine.find(files.runtime());

@@ -76,6 +76,21 @@ public record EnvironmentRecord(
     }
   }
 
+  /**
+   * What stands for an environment whose {@code env.json} cannot be read: its name and nothing
+   * else known ({@link #unreadable()} is true; shown as {@code broken} with the reason).
+   */
+  public static EnvironmentRecord unreadable(EnvName name) {
+    return new EnvironmentRecord(name.value(), UNREADABLE_IMAGE, null, Instant.EPOCH, 1, 64L << 20, 32L << 20, ImageDefaults.NONE);
+  }
+
+  private static final String UNREADABLE_IMAGE = "-";
+
+  /** Whether this stands for an unreadable record (see {@link #unreadable(EnvName)}). */
+  public boolean unreadable() {
+    return UNREADABLE_IMAGE.equals(image) && imageDigest == null && Instant.EPOCH.equals(created);
+  }
+
   public EnvName envName() {
     return new EnvName(name);
   }

@@ -25,11 +25,11 @@ final class EnvironmentRenamer {
     LinuxHome home = store.home();
     try (EnvironmentStore.Lock first = store.lock(Locks.first(from, to));
         EnvironmentStore.Lock second = store.lock(Locks.second(from, to))) {
-      EnvironmentRecord record = store.get(from);
+      EnvironmentRecord record = store.usable(from);
       EnvironmentFiles source = home.files(from);
       EnvironmentFiles target = home.files(to);
       if (Files.exists(target.dir())) {
-        throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + to + "' already exists");
+        throw store.alreadyExists(to);
       }
       Locks.requireStopped(source, from, "rename");
       try {

@@ -58,7 +58,7 @@ public record EnvironmentSettings(
       throw invalid("nothing to change: give --cpus, --memory or --idle-timeout");
     }
     try (EnvironmentStore.Lock lock = store.lock(name)) {
-      EnvironmentRecord updated = applyTo(store.get(name));
+      EnvironmentRecord updated = applyTo(store.usable(name));
       store.save(updated);
       return updated;
     }

@@ -56,7 +56,11 @@ public final class EnvironmentStore {
     EnvironmentRecord populate(EnvironmentFiles files) throws IOException;
   }
 
-  /** All usable environments, sorted by name. Staging and half-removed directories are skipped. */
+  /**
+   * All environments, sorted by name. Staging and half-removed directories are skipped; one whose
+   * record or disk is damaged is listed as {@code broken} with the reason and how to recover (see
+   * {@link #usable}), so one bad directory never hides the others.
+   */
   public List<EnvironmentRecord> list() {
     Path dir = home.environments();
     if (!Files.isDirectory(dir)) {
@@ -66,10 +70,10 @@ public final class EnvironmentStore {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (name.startsWith(".") || !Files.isRegularFile(entry.resolve("env.json"))) {
+        if (name.startsWith(".") || !Files.isDirectory(entry) || !EnvName.isValid(name)) {
           continue;
         }
-        read(entry.resolve("env.json")).ifPresent(records::add);
+        read(EnvName.of(name)).ifPresent(stored -> records.add(stored.record()));
       }
     } catch (IOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot list " + dir + ": " + e.getMessage(), e);
@@ -78,8 +82,9 @@ public final class EnvironmentStore {
     return records;
   }
 
+  /** The environment's record; a damaged one reads as {@code broken} with the reason (never throws). */
   public Optional<EnvironmentRecord> find(EnvName name) {
-    return read(home.files(name).record());
+    return read(name).map(Stored::record);
   }
 
   public EnvironmentRecord get(EnvName name) {
@@ -89,6 +94,26 @@ public final class EnvironmentStore {
                 new EnvException(
                     EnvException.Code.NOT_FOUND,
                     "no environment named '" + name + "' (create it with: linux create " + name + ")"));
+  }
+
+  /**
+   * The record of an environment that can be booted, changed or copied: one whose record or disk is
+   * damaged is refused with the reason and how to recover. Listing, inspecting and removing it work.
+   */
+  public EnvironmentRecord usable(EnvName name) {
+    Stored stored = read(name).orElseThrow(() -> new EnvException(EnvException.Code.NOT_FOUND,
+        "no environment named '" + name + "' (create it with: linux create " + name + ")"));
+    if (stored.damage() != null) {
+      throw new EnvException(EnvException.Code.FAILED_PRECONDITION, name + " is broken: " + stored.record().stateReason());
+    }
+    return stored.record();
+  }
+
+  /** "already exists", with why it is broken and how to remove it when it is damaged. */
+  public EnvException alreadyExists(EnvName name) {
+    Optional<Stored> stored = read(name);
+    String detail = stored.isPresent() && stored.get().damage() != null ? " (it is broken: " + stored.get().record().stateReason() + ")" : "";
+    return new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists" + detail);
   }
 
   /**
@@ -180,7 +205,15 @@ public final class EnvironmentStore {
       try {
         while (true) {
           try {
-            Lock held = new Lock(channel, channel.lock(), lockFile);
+            FileLock fileLock = channel.lock();
+            if (!isFileAt(channel, lockFile)) {
+              // The holder removed the lock file (see Lock.close) while this waited: lock the new one.
+              fileLock.release();
+              channel.close();
+              channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+              continue;
+            }
+            Lock held = new Lock(channel, fileLock, lockFile, home.files(name).dir());
             HELD.get().add(lockFile);
             return held;
           } catch (java.nio.channels.OverlappingFileLockException e) {
@@ -224,21 +257,49 @@ public final class EnvironmentStore {
     }
   }
 
-  /** A held environment lock. */
+  /**
+   * Whether the locked {@code channel} is still the file at {@code path}: a token written through
+   * it (under the lock, so no one else writes) must read back through the path.
+   */
+  private static boolean isFileAt(FileChannel channel, Path path) throws IOException {
+    byte[] token = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    channel.truncate(0);
+    channel.write(java.nio.ByteBuffer.wrap(token), 0);
+    try {
+      return java.util.Arrays.equals(token, Files.readAllBytes(path));
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A held environment lock. Released with no environment of its name (never created, or just
+   * removed), its file is deleted first, so {@code .locks/} does not keep one for every name ever
+   * tried; a waiter that then gets the deleted file notices (its identity changed) and locks anew.
+   */
   public static final class Lock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
     private final Path file;
+    private final Path environment;
 
-    private Lock(FileChannel channel, FileLock lock, Path file) {
+    private Lock(FileChannel channel, FileLock lock, Path file, Path environment) {
       this.channel = channel;
       this.lock = lock;
       this.file = file;
+      this.environment = environment;
     }
 
     @Override
     public void close() {
       HELD.get().remove(file);
+      if (!Files.exists(environment)) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // kept: a stale lock file only takes a directory entry
+        }
+      }
       try {
         lock.release();
         channel.close();
@@ -281,23 +342,111 @@ public final class EnvironmentStore {
     }
   }
 
-  private Optional<EnvironmentRecord> read(Path file) {
-    try {
-      return Optional.of(json.readValue(Files.readAllBytes(file), EnvironmentRecord.class));
-    } catch (NoSuchFileException e) {
+  /** A record as read; {@code damage} says what is wrong with the record or the disk, else null. */
+  private record Stored(EnvironmentRecord record, String damage) {}
+
+  /** The record format this code writes and reads; a newer one is refused, never half-understood. */
+  static final int SCHEMA_VERSION = 1;
+
+  private Optional<Stored> read(EnvName name) {
+    EnvironmentFiles files = home.files(name);
+    if (!Files.isDirectory(files.dir())) {
       return Optional.empty();
+    }
+    EnvironmentRecord record;
+    try {
+      record = parse(name, Files.readAllBytes(files.record()));
+    } catch (NoSuchFileException e) {
+      return Optional.of(damaged(name, null, "its record env.json is missing"));
+    } catch (RecordDamage e) {
+      return Optional.of(damaged(name, null, e.getMessage()));
+    } catch (IOException e) {
+      return Optional.of(damaged(name, null, "its record env.json cannot be read: " + e.getMessage()));
+    }
+    String diskProblem = diskProblem(files.disk());
+    return Optional.of(diskProblem == null ? new Stored(record, null) : damaged(name, record, diskProblem));
+  }
+
+  private static Stored damaged(EnvName name, EnvironmentRecord record, String problem) {
+    String reason = problem + "; remove it with: linux rm " + name;
+    EnvironmentRecord shown = record != null ? record : EnvironmentRecord.unreadable(name);
+    return new Stored(shown.withState(EnvironmentState.BROKEN, reason), problem);
+  }
+
+  /** Why the record cannot be used, in one line. */
+  private static final class RecordDamage extends Exception {
+    RecordDamage(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private EnvironmentRecord parse(EnvName name, byte[] bytes) throws RecordDamage {
+    com.fasterxml.jackson.databind.JsonNode tree;
+    try {
+      tree = json.readTree(bytes);
+    } catch (IOException e) {
+      throw new RecordDamage("its record env.json is not valid JSON" + location(e));
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new RecordDamage("its record env.json holds no JSON object");
+    }
+    com.fasterxml.jackson.databind.JsonNode version = tree.get("schemaVersion");
+    if (version != null && (!version.canConvertToInt() || version.asInt() != SCHEMA_VERSION)) {
+      throw new RecordDamage("its record env.json has schema version " + version
+          + ", which this linux does not read (it reads " + SCHEMA_VERSION + ")");
+    }
+    EnvironmentRecord record;
+    try {
+      record = json.treeToValue(tree, EnvironmentRecord.class);
     } catch (IOException | RuntimeException e) {
-      throw new EnvException(
-          EnvException.Code.IO, "environment record " + file + " is unreadable: " + e.getMessage(), e);
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof EnvException)) {
+        cause = cause.getCause();
+      }
+      String why = cause instanceof EnvException || cause instanceof IllegalArgumentException ? cause.getMessage()
+          : e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+      throw new RecordDamage("its record env.json is damaged: " + firstLine(why));
+    }
+    if (!record.name().equals(name.value())) {
+      throw new RecordDamage("its record env.json names '" + record.name() + "', not '" + name + "'");
+    }
+    return record;
+  }
+
+  private static String location(IOException e) {
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+      return " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
+    }
+    return "";
+  }
+
+  private static String firstLine(String text) {
+    if (text == null || text.isBlank()) {
+      return "unreadable";
+    }
+    String line = text.strip().lines().findFirst().orElse(text);
+    return line.length() > 160 ? line.substring(0, 160) + "..." : line;
+  }
+
+  /** What is wrong with the disk image (missing, not EXT4), or null: only its superblock magic is read. */
+  static String diskProblem(Path disk) {
+    try (FileChannel channel = FileChannel.open(disk, StandardOpenOption.READ)) {
+      java.nio.ByteBuffer magic = java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      while (magic.hasRemaining() && channel.read(magic, 1024 + 56 + magic.position()) > 0) {
+        // read both bytes of s_magic
+      }
+      return magic.hasRemaining() || magic.getShort(0) != (short) 0xEF53 ? "its disk " + disk.getFileName() + " is not an EXT4 image" : null;
+    } catch (NoSuchFileException e) {
+      return "its disk " + disk.getFileName() + " is missing";
+    } catch (IOException e) {
+      return "its disk " + disk.getFileName() + " cannot be read: " + e.getMessage();
     }
   }
 
   private void writeRecord(Path file, EnvironmentRecord record) throws IOException {
-    AtomicFiles.write(file, json.writeValueAsBytes(record));
-  }
-
-  private static EnvException alreadyExists(EnvName name) {
-    return new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
+    com.fasterxml.jackson.databind.node.ObjectNode tree = json.valueToTree(record);
+    tree.put("schemaVersion", SCHEMA_VERSION);
+    AtomicFiles.write(file, json.writeValueAsBytes(tree));
   }
 
 }

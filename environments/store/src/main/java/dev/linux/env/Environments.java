@@ -65,7 +65,7 @@ public final class Environments {
   public EnvironmentRecord create(EnvName name, CreateOptions options) {
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       if (store.find(name).isPresent()) {
-        throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
+        throw store.alreadyExists(name);
       }
       ImageResolver.ResolvedImage image = new ImageResolver(home, progress).resolve(options.image());
       EnvironmentRecord record = store.create(name, files -> {
@@ -267,6 +267,11 @@ public final class Environments {
     return new EnvironmentInspector(store).inspect(name, this::describeIfRunning);
   }
 
+  /** "already exists" for {@code name}, saying why it is broken and how to remove it if it is damaged. */
+  public EnvException alreadyExists(EnvName name) {
+    return store.alreadyExists(name);
+  }
+
   public ConsoleLog consoleLog(EnvName name) {
     store.get(name);
     return new ConsoleLog(home.files(name).consoleLog());
@@ -277,9 +282,9 @@ public final class Environments {
    * records the new size. Shrinking is refused; growing to the current size changes nothing.
    */
   public EnvironmentRecord resize(EnvName name, ByteSize size) {
-    store.get(name);
+    store.usable(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
-      EnvironmentRecord record = store.get(name);
+      EnvironmentRecord record = store.usable(name);
       if (VirtualMachine.find(home.files(name).runtime()).isPresent()) {
         throw new EnvException(EnvException.Code.FAILED_PRECONDITION,
             name + " is running; stop it first (linux stop " + name + "), then resize it");
@@ -333,7 +338,7 @@ public final class Environments {
   }
 
   private VirtualMachine running(EnvName name) {
-    store.get(name);
+    store.usable(name);
     EnvironmentFiles files = home.files(name);
     Optional<VirtualMachine> vm = VirtualMachine.find(files.runtime());
     if (vm.isPresent()) {
@@ -345,7 +350,7 @@ public final class Environments {
         return vm.get();
       }
       // Read again under the lock: settings may have changed while this waited for it.
-      EnvironmentRecord record = store.get(name);
+      EnvironmentRecord record = store.usable(name);
       store.save(record.withState(EnvironmentState.STARTING, null));
       try {
         AcceleratorChoice accel = AcceleratorProbe.host().choose();

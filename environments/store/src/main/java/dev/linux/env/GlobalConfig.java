@@ -166,6 +166,8 @@ public final class GlobalConfig {
       return new GlobalConfig(file, parse(file, Files.readString(file, StandardCharsets.UTF_8)), override);
     } catch (NoSuchFileException e) {
       return new GlobalConfig(file, new EnumMap<>(Key.class), override);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw notText(file, e);
     } catch (IOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -297,6 +299,8 @@ public final class GlobalConfig {
           current = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
           current = "";
+        } catch (java.nio.charset.CharacterCodingException e) {
+          throw notText(file, e);
         }
         List<String> lines = new ArrayList<>();
         boolean written = false;
@@ -322,6 +326,12 @@ public final class GlobalConfig {
     } catch (IOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** "Input length = 1" says nothing: a binary or mis-encoded file is named as such. */
+  private static EnvException notText(Path file, java.nio.charset.CharacterCodingException e) {
+    return new EnvException(EnvException.Code.INVALID_ARGUMENT,
+        file + " is not a UTF-8 text file; fix it or remove it", e);
   }
 
   private void writeAtomically(String text) throws IOException {

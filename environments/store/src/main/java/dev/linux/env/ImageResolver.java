@@ -46,11 +46,13 @@ final class ImageResolver {
         return defaultImage();
       }
       ImageRef ref = ImageRef.parse(reference);
-      return switch (ref.transport()) {
+      return forThisGuest(switch (ref.transport()) {
         case OCI -> fromLayout(Path.of(ref.path()), ref.tag(), ref.toString());
-        case REGISTRY -> fromStore(ref);
+        // What `image ls` shows is what works: a tag in the local store as typed (say `latest`,
+        // from `image load --tag latest`) before any registry.
+        case REGISTRY -> hasTag(home.images(), reference) ? fromLayout(home.images(), reference, reference) : fromStore(ref);
         case OCI_ARCHIVE, DOCKER_ARCHIVE -> fromArchive(ref);
-      };
+      });
     } catch (IllegalArgumentException | ImageException e) {
       throw new EnvException(EnvException.Code.INVALID_ARGUMENT, e.getMessage(), e);
     } catch (IOException e) {
@@ -169,6 +171,25 @@ final class ImageResolver {
     }
     OciLayout layout = OciLayout.open(dir.toAbsolutePath());
     return new ResolvedImage(layout.image(tag), displayName);
+  }
+
+  /**
+   * Refuses an image built for another architecture than the guest's (the host's): it would write
+   * a disk on which every command fails with "exec format error". An image that does not say is
+   * taken as it is.
+   */
+  static ResolvedImage forThisGuest(ResolvedImage resolved) {
+    var config = resolved.image().config();
+    if (config.architecture().isEmpty()) {
+      return resolved;
+    }
+    Platform image = new Platform(config.os().isEmpty() ? "linux" : config.os(), config.architecture(), null);
+    Platform guest = Platform.host();
+    if (!guest.accepts(image)) {
+      throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "image " + resolved.displayName() + " is for " + image
+          + ", but the guest is " + guest + " (platforms available: " + image + ")");
+    }
+    return resolved;
   }
 
   private static boolean hasTag(Path store, String tag) {

@@ -39,7 +39,7 @@ final class RootfsImporter {
     String source = tarball.getFileName().toString();
     return importWith(name, source, options, (sink, listener) -> {
       try (InputStream in = Files.newInputStream(tarball)) {
-        return digestOf(in, counted -> RootfsTarball.apply(counted, "tarball " + source, sink), listener, Files.size(tarball));
+        return digestOf(in, counted -> nonEmpty(RootfsTarball.apply(counted, "tarball " + source, sink), "tarball " + source), listener, Files.size(tarball));
       }
     });
   }
@@ -47,7 +47,15 @@ final class RootfsImporter {
   /** Imports from a stream (standard input), recorded as {@code stdin}. */
   EnvironmentRecord importStream(EnvName name, InputStream in, CreateOptions options) {
     return importWith(name, "stdin", options,
-        (sink, listener) -> digestOf(in, counted -> RootfsTarball.apply(counted, "tarball (stdin)", sink), listener, 0));
+        (sink, listener) -> digestOf(in, counted -> nonEmpty(RootfsTarball.apply(counted, "tarball (stdin)", sink), "tarball (stdin)"), listener, 0));
+  }
+
+  /** An empty tarball (or an empty stdin) makes an environment that can never run anything. */
+  private static long nonEmpty(long entries, String what) {
+    if (entries == 0) {
+      throw new EnvException(EnvException.Code.INVALID_ARGUMENT, what + " is empty: it holds no files, so nothing could run in it");
+    }
+    return entries;
   }
 
   private interface Apply {
@@ -78,7 +86,7 @@ final class RootfsImporter {
   private EnvironmentRecord importWith(EnvName name, String source, CreateOptions options, Apply apply) {
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       if (store.find(name).isPresent()) {
-        throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
+        throw store.alreadyExists(name);
       }
       return store.create(name, files -> {
         String digest;

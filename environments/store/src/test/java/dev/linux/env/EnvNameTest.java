@@ -21,7 +21,7 @@ class EnvNameTest {
     EnvException e = assertThrows(EnvException.class, () -> EnvName.of(name));
     assertEquals(EnvException.Code.INVALID_ARGUMENT, e.code());
     assertEquals(
-        "invalid environment name '" + name + "': use lowercase letters, digits and '-', starting and ending with a letter or digit",
+        "invalid environment name '" + name.replace("\n", "\\x0a") + "': use lowercase letters, digits and '-', starting and ending with a letter or digit",
         e.getMessage());
   }
 

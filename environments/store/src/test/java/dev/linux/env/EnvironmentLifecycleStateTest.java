@@ -35,7 +35,7 @@ class EnvironmentLifecycleStateTest {
 
   private EnvironmentRecord created() {
     return store().create(dev, files -> {
-      Files.writeString(files.disk(), "disk");
+      EnvironmentStoreTest.fakeDisk(files.disk(), "disk");
       return EnvironmentStoreTest.record("dev");
     });
   }

@@ -22,7 +22,7 @@ class EnvironmentRenameCloneTest {
     EnvironmentStore store = new EnvironmentStore(new LinuxHome(dir.resolve("data"), dir.resolve("config"), dir.resolve("run")));
     if (store.find(EnvName.of("dev")).isEmpty()) {
       store.create(EnvName.of("dev"), files -> {
-        Files.writeString(files.disk(), "disk of dev");
+        EnvironmentStoreTest.fakeDisk(files.disk(), "disk of dev");
         Files.writeString(files.consoleLog(), "boot log");
         return new EnvironmentSettings(Optional.empty(), Optional.empty(), Optional.of(30L))
             .applyTo(EnvironmentStoreTest.record("dev"));
@@ -46,7 +46,7 @@ class EnvironmentRenameCloneTest {
     EnvironmentRecord stored = store.get(EnvName.of("work"));
     assertEquals("work", stored.name());
     assertEquals(30L, stored.idleTimeoutSeconds());
-    assertEquals("disk of dev", Files.readString(dir.resolve("data/environments/work/disk.ext4")));
+    assertEquals("disk of dev", EnvironmentStoreTest.diskText(dir.resolve("data/environments/work/disk.ext4")));
     assertEquals("boot log", Files.readString(dir.resolve("data/environments/work/console.log")));
     assertTrue(store.find(EnvName.of("dev")).isEmpty());
   }
@@ -54,7 +54,7 @@ class EnvironmentRenameCloneTest {
   @Test
   void renameRefusesATakenOrMissingName() throws IOException {
     EnvironmentStore store = store();
-    store.create(EnvName.of("other"), files -> EnvironmentStoreTest.record("other"));
+    store.create(EnvName.of("other"), EnvironmentStoreTest.withDisk("other"));
     EnvironmentRenamer renamer = new EnvironmentRenamer(store);
     assertEquals(EnvException.Code.ALREADY_EXISTS,
         assertThrows(EnvException.class, () -> renamer.rename(EnvName.of("dev"), EnvName.of("other"))).code());
@@ -72,9 +72,9 @@ class EnvironmentRenameCloneTest {
     assertEquals("copy", clone.name());
     assertEquals(30L, clone.idleTimeoutSeconds());
     assertEquals(clone, store.get(EnvName.of("copy")));
-    assertEquals("disk of dev", Files.readString(dir.resolve("data/environments/copy/disk.ext4")));
+    assertEquals("disk of dev", EnvironmentStoreTest.diskText(dir.resolve("data/environments/copy/disk.ext4")));
     assertFalse(Files.exists(dir.resolve("data/environments/copy/console.log")), "a clone starts its own log");
-    assertEquals("disk of dev", Files.readString(dir.resolve("data/environments/dev/disk.ext4")));
+    assertEquals("disk of dev", EnvironmentStoreTest.diskText(dir.resolve("data/environments/dev/disk.ext4")));
     assertEquals(List.of("copy", "dev"), entries());
   }
 
@@ -109,7 +109,7 @@ class EnvironmentRenameCloneTest {
   @Test
   void cloneRefusesATakenName() throws IOException {
     EnvironmentStore store = store();
-    store.create(EnvName.of("copy"), files -> EnvironmentStoreTest.record("copy"));
+    store.create(EnvName.of("copy"), EnvironmentStoreTest.withDisk("copy"));
     assertEquals(EnvException.Code.ALREADY_EXISTS, assertThrows(EnvException.class,
         () -> new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(EnvName.of("dev"), EnvName.of("copy"))).code());
   }

@@ -56,7 +56,7 @@ class EnvironmentSettingsTest {
   @Test
   void updateIsStoredAndReadBack() throws Exception {
     EnvironmentStore store = new EnvironmentStore(new LinuxHome(dir.resolve("data"), dir.resolve("config"), dir.resolve("run")));
-    store.create(EnvName.of("dev"), files -> EnvironmentStoreTest.record("dev"));
+    store.create(EnvName.of("dev"), EnvironmentStoreTest.withDisk("dev"));
     new EnvironmentSettings(Optional.of(3), Optional.empty(), Optional.of(120L)).update(store, EnvName.of("dev"));
     EnvironmentRecord stored = store.get(EnvName.of("dev"));
     assertEquals(3, stored.cpus());

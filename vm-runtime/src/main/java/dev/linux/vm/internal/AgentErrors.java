@@ -32,11 +32,28 @@ public final class AgentErrors {
   /** The guest's one-line description, or a short one of our own. */
   static String message(Status status) {
     String description = status.getDescription();
+    if ((status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.CANCELLED)
+        && transportFailure(status)) {
+      return "lost the connection to the environment (it was stopped, or its VM or the linux daemon exited)";
+    }
     if (description == null || description.isBlank()) {
       Throwable cause = status.getCause();
       String reason = cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "";
       description = "guest agent call failed (" + status.getCode() + ")" + reason;
     }
     return description.lines().findFirst().orElse(description).strip();
+  }
+
+  /**
+   * Whether the status comes from the transport, not from the guest or the daemon's relay: netty
+   * and grpc-java say "Network closed for unknown reason", "io exception" or "Channel shutdownNow
+   * invoked", which mean nothing to a user. Answers of the guest and the relay carry their own
+   * description and no cause.
+   */
+  static boolean transportFailure(Status status) {
+    String d = status.getDescription();
+    return d == null || d.isBlank() || status.getCause() != null
+        || d.startsWith("Network closed") || d.startsWith("io exception") || d.startsWith("Channel shutdown")
+        || d.startsWith("Connection closed") || d.startsWith("Keepalive failed");
   }
 }

@@ -51,9 +51,9 @@ class AgentErrorsTest {
   @Test
   void describesStatusesWithoutDescription() {
     AgentException e =
-        AgentErrors.map(Status.UNAVAILABLE.withCause(new IOException("connection refused")).asException());
-    assertEquals(Code.UNAVAILABLE, e.code());
-    assertTrue(e.getMessage().contains("UNAVAILABLE"), e.getMessage());
+        AgentErrors.map(Status.INTERNAL.withCause(new IOException("connection refused")).asException());
+    assertEquals(Code.INTERNAL, e.code());
+    assertTrue(e.getMessage().contains("INTERNAL"), e.getMessage());
     assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
   }
 
@@ -62,5 +62,22 @@ class AgentErrorsTest {
     assertEquals(Code.INTERNAL, AgentErrors.map(new IllegalStateException("boom")).code());
     AgentException own = new AgentException(Code.NOT_FOUND, "x");
     assertSame(own, AgentErrors.map(own));
+  }
+
+  /** Issue 16, defect 8: the transport's own words never reach users. */
+  @Test
+  void transportFailuresAreSaidInOurWords() {
+    for (Status status : java.util.List.of(
+        Status.UNAVAILABLE.withDescription("Network closed for unknown reason"),
+        Status.UNAVAILABLE.withDescription("Channel shutdownNow invoked"),
+        Status.UNAVAILABLE.withDescription("io exception").withCause(new IOException("Connection reset by peer")),
+        Status.CANCELLED.withDescription("Channel shutdown invoked"),
+        Status.UNAVAILABLE)) {
+      AgentException e = AgentErrors.map(status.asRuntimeException());
+      assertEquals(Code.UNAVAILABLE, e.code());
+      assertEquals("lost the connection to the environment (it was stopped, or its VM or the linux daemon exited)", e.getMessage());
+    }
+    // The guest's and the relay's own answers are kept.
+    assertEquals("dev was stopped", AgentErrors.map(Status.UNAVAILABLE.withDescription("dev was stopped").asRuntimeException()).getMessage());
   }
 }

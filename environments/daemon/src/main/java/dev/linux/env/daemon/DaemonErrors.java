@@ -22,6 +22,8 @@ final class DaemonErrors {
         case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
         case UNAVAILABLE -> Status.Code.UNAVAILABLE;
         case IO -> Status.Code.DATA_LOSS;
+        case COMMAND_NOT_FOUND -> Status.Code.NOT_FOUND;
+        case NOT_EXECUTABLE -> Status.Code.PERMISSION_DENIED;
         case INTERNAL -> Status.Code.INTERNAL;
       };
       return Status.fromCode(code).withDescription(e.getMessage()).asRuntimeException();
@@ -46,10 +48,24 @@ final class DaemonErrors {
       default -> EnvException.Code.INTERNAL;
     };
     String description = status.getDescription();
-    if (description == null || description.isBlank()) {
+    if ((status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.CANCELLED) && transportFailure(status)) {
+      description = "lost the connection to the linux daemon (it exited or was killed; the next command starts it again)";
+    } else if (description == null || description.isBlank()) {
       description = "the linux daemon failed (" + status.getCode() + ")"
           + (status.getCause() != null && status.getCause().getMessage() != null ? ": " + status.getCause().getMessage() : "");
     }
     return new EnvException(code, description.lines().findFirst().orElse(description).strip(), failure);
+  }
+
+  /**
+   * Whether the status comes from the transport rather than the daemon: netty and grpc-java say
+   * "Network closed for unknown reason", "io exception" or "Channel shutdownNow invoked", which
+   * mean nothing to a user. The daemon's own answers always carry a description and no cause.
+   */
+  static boolean transportFailure(Status status) {
+    String d = status.getDescription();
+    return d == null || d.isBlank() || status.getCause() != null
+        || d.startsWith("Network closed") || d.startsWith("io exception") || d.startsWith("Channel shutdown")
+        || d.startsWith("Connection closed") || d.startsWith("Keepalive failed");
   }
 }

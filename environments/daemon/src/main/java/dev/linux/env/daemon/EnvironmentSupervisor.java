@@ -114,7 +114,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
       try {
         if (!s.serving()) {
           if (vm(name).isEmpty()) {
-            throw new EnvException(EnvException.Code.UNAVAILABLE, name + " is not running (start it: linux start " + name + ")");
+            throw new EnvException(EnvException.Code.UNAVAILABLE, name + " was stopped before this command reached it; run the command again");
           }
           adopt(s, Progress.SILENT);
         }

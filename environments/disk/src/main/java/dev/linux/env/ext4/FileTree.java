@@ -4,7 +4,6 @@ import dev.linux.env.fs.FileMeta;
 import dev.linux.env.fs.FileTreeSink.SpecialType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -182,7 +181,8 @@ final class FileTree {
     List<String> names = requireNotRoot(path);
     Node target = find(normalise(existingPath));
     if (target == null) {
-      throw new NoSuchFileException(existingPath, null, "hard link target does not exist");
+      // The archive is at fault, not the host: an invalid argument, not an I/O error.
+      throw new IllegalArgumentException("hard link " + path + ": its target " + existingPath + " is not in the archive");
     }
     if (target instanceof Directory) {
       throw new IllegalArgumentException("cannot hard-link a directory: " + existingPath);
