@@ -51,7 +51,12 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    StartupTrace.mark("main");
+    CommandLine cli = newCommandLine();
+    StartupTrace.mark("picocli model");
+    int status = cli.execute(args);
+    StartupTrace.mark("exit");
+    System.exit(status);
   }
 
   /** Runs the CLI in-process (tests use this with captured output). */
