@@ -31,27 +31,37 @@ LINUX_TEST_PACKAGES=(
   libcap2-bin:getcap
 )
 
-linux_missing_packages() { # ARRAY_NAME... -> prints missing package names
-  local group entry pkg probe
-  for group in "$@"; do
-    local -n list="$group"
-    for entry in "${list[@]}"; do
+linux_missing_packages_into() { # VAR ARRAY_NAME... -> sets array VAR to the missing package names
+  local -n missing_out=$1
+  local _lmp_group _lmp_entries entry pkg probe
+  shift
+  missing_out=()
+  for _lmp_group in "$@"; do
+    eval "_lmp_entries=(\"\${${_lmp_group}[@]}\")"
+    for entry in "${_lmp_entries[@]}"; do
       pkg=${entry%%:*}
       probe=${entry#*:}
       if [[ $probe == /* ]]; then
-        [[ -e $probe ]] || echo "$pkg"
+        [[ -e $probe ]] || missing_out+=("$pkg")
       else
-        command -v "$probe" >/dev/null 2>&1 || [[ -x /usr/sbin/$probe || -x /sbin/$probe ]] || echo "$pkg"
+        command -v "$probe" >/dev/null 2>&1 || [[ -x /usr/sbin/$probe || -x /sbin/$probe ]] || missing_out+=("$pkg")
       fi
     done
   done
 }
 
+linux_missing_packages() { # ARRAY_NAME... -> prints missing package names
+  local names
+  linux_missing_packages_into names "$@"
+  ((${#names[@]} == 0)) || printf '%s\n' "${names[@]}"
+}
+
 linux_ensure_packages() { # ARRAY_NAME...
-  local missing
-  missing=$(linux_missing_packages "$@" | sort -u | tr '\n' ' ')
+  local missing names
+  linux_missing_packages_into names "$@"
+  ((${#names[@]} == 0)) && return 0
+  missing=$(printf '%s\n' "${names[@]}" | sort -u | tr '\n' ' ')
   missing=${missing% }
-  [[ -z $missing ]] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "linux: missing host packages ($missing) and no apt-get to install them: install their equivalents" >&2
     return 1
@@ -73,41 +83,64 @@ linux_ensure_packages() { # ARRAY_NAME...
   fi
 }
 
-linux_java_major() { # JAVA_HOME -> major version from its release file
-  local release="$1/release" v
-  [[ -r $release ]] || return 1
-  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-  [[ -n $v ]] && echo "$v"
+# The launcher runs these on every command: they fork no process where bash can do the work itself
+# (on a busy machine each fork costs tens of milliseconds). The *_into forms set a variable; the
+# plain forms print, for scripts.
+
+linux_java_major_into() { # VAR JAVA_HOME -> sets VAR to the major version from its release file
+  local -n major_out=$1
+  local line
+  major_out=
+  [[ -r $2/release ]] || return 1
+  while IFS= read -r line; do
+    if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+      major_out=${BASH_REMATCH[1]}
+      return 0
+    fi
+  done <"$2/release"
+  return 1
 }
 
-linux_find_jdk() { # prints a JAVA_HOME with Java >= 21 and javac, preferring JAVA_HOME, then PATH, then the newest installed
-  local candidates=() home best="" best_major=0 major
-  [[ -n ${JAVA_HOME:-} ]] && candidates+=("$JAVA_HOME")
-  if command -v javac >/dev/null 2>&1; then
-    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")")
+linux_java_major() { # JAVA_HOME -> major version from its release file
+  local _ljm_v
+  linux_java_major_into _ljm_v "$1" && echo "$_ljm_v"
+}
+
+linux_find_jdk_into() { # VAR -> a JAVA_HOME with Java >= 21 and javac, preferring JAVA_HOME, then PATH, then the newest installed
+  local -n jdk_out=$1
+  local candidates=() home best="" best_major=0 _lfj_major javac
+  jdk_out=
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java && -x $JAVA_HOME/bin/javac ]] &&
+    linux_java_major_into _lfj_major "$JAVA_HOME" && ((_lfj_major >= 21)); then
+    jdk_out=$JAVA_HOME
+    return 0
+  fi
+  if javac=$(command -v javac 2>/dev/null); then
+    javac=$(readlink -f "$javac")
+    javac=${javac%/*}
+    candidates+=("${javac%/*}")
   fi
   for home in /usr/lib/jvm/*/ /opt/java/*/ /opt/jdk*/; do
     [[ -d $home ]] && candidates+=("${home%/}")
   done
   for home in "${candidates[@]}"; do
     [[ -x $home/bin/java && -x $home/bin/javac ]] || continue
-    major=$(linux_java_major "$home") || continue
-    if ((major >= 21)); then
-      if [[ -n ${JAVA_HOME:-} && $home == "$JAVA_HOME" ]]; then
-        echo "$home"
-        return 0
-      fi
-      if ((major > best_major)); then
-        best=$home
-        best_major=$major
-      fi
+    linux_java_major_into _lfj_major "$home" || continue
+    if ((_lfj_major >= 21 && _lfj_major > best_major)); then
+      best=$home
+      best_major=$_lfj_major
     fi
   done
   if [[ -z $best ]]; then
     echo "linux: no JDK 21 or newer found (JAVA_HOME, PATH, /usr/lib/jvm); install one, e.g. apt-get install openjdk-21-jdk-headless" >&2
     return 1
   fi
-  echo "$best"
+  jdk_out=$best
+}
+
+linux_find_jdk() { # prints what linux_find_jdk_into finds
+  local jdk
+  linux_find_jdk_into jdk && echo "$jdk"
 }
 
 linux_build_is_current() { # ROOT
@@ -128,12 +161,29 @@ linux_build() { # ROOT JAVA_HOME
   linux_train_aot "$root" "$2"
 }
 
-linux_cli_classpath() { # ROOT -> the CLI's class path (jars only: the JVM's caches require that)
-  echo "$(echo "$1"/distro-cli/target/distro-cli-*.jar):$1/distro-cli/target/lib/*"
+linux_cli_classpath_into() { # VAR ROOT -> the CLI's class path (jars only: the JVM's caches require that)
+  local -n cp_out=$1
+  local jars=("$2"/distro-cli/target/distro-cli-*.jar)
+  cp_out="${jars[0]}:$2/distro-cli/target/lib/*"
 }
 
-linux_aot_cache() { # ROOT JAVA_HOME -> where that JDK's ahead-of-time cache of the CLI lives
-  echo "$1/distro-cli/target/linux-java$(linux_java_major "$2").aot"
+linux_cli_classpath() { # ROOT -> the CLI's class path
+  local cp
+  linux_cli_classpath_into cp "$1"
+  echo "$cp"
+}
+
+linux_aot_cache_into() { # VAR ROOT JAVA_HOME -> where that JDK's ahead-of-time cache of the CLI lives
+  local -n aot_out=$1
+  local _lac_major
+  linux_java_major_into _lac_major "$3"
+  aot_out="$2/distro-cli/target/linux-java$_lac_major.aot"
+}
+
+linux_aot_cache() { # ROOT JAVA_HOME
+  local cache
+  linux_aot_cache_into cache "$1" "$2"
+  echo "$cache"
 }
 
 # JDK 25 and later: an ahead-of-time cache of the classes a command loads and links, made from a
@@ -158,28 +208,44 @@ linux_train_aot() { # ROOT JAVA_HOME
   return 0
 }
 
-linux_current_aot_cache() { # ROOT JAVA_HOME -> the cache if it is newer than every jar, else nothing
-  local cache
-  cache=$(linux_aot_cache "$1" "$2")
-  [[ -f $cache ]] || return 0
-  if [[ -n $(find "$1/distro-cli/target" -maxdepth 2 -name '*.jar' -newer "$cache" -print -quit 2>/dev/null) ]]; then
+linux_current_aot_cache_into() { # VAR ROOT JAVA_HOME -> the cache if it is newer than every jar, else empty
+  local -n current_out=$1
+  local _lcac_cache
+  current_out=
+  linux_aot_cache_into _lcac_cache "$2" "$3"
+  [[ -f $_lcac_cache ]] || return 0
+  if [[ -n $(find "$2/distro-cli/target" -maxdepth 2 -name '*.jar' -newer "$_lcac_cache" -print -quit 2>/dev/null) ]]; then
     return 0 # jars rebuilt since (by mvn directly): a stale cache only slows the JVM down
   fi
-  echo "$cache"
+  current_out=$_lcac_cache
 }
 
-linux_jvm_options() { # JAVA_HOME [CACHE] -> options for a short-lived CLI JVM
-  local major opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m --enable-native-access=ALL-UNNAMED)
-  major=$(linux_java_major "$1")
-  ((major >= 23)) && opts+=(--sun-misc-unsafe-memory-access=allow)
-  case ${2:-} in
-    *.aot) opts+=("-XX:AOTCache=$2" -Xlog:aot=off -Xlog:cds=off) ;;
+linux_current_aot_cache() { # ROOT JAVA_HOME -> the cache if it is newer than every jar, else nothing
+  local cache
+  linux_current_aot_cache_into cache "$1" "$2"
+  [[ -z $cache ]] || echo "$cache"
+}
+
+linux_jvm_options_into() { # ARRAY_VAR JAVA_HOME [CACHE] -> options for a short-lived CLI JVM
+  local -n opts=$1
+  local _ljo_major
+  opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m --enable-native-access=ALL-UNNAMED)
+  linux_java_major_into _ljo_major "$2"
+  ((_ljo_major >= 23)) && opts+=(--sun-misc-unsafe-memory-access=allow)
+  case ${3:-} in
+    *.aot) opts+=("-XX:AOTCache=$3" -Xlog:aot=off -Xlog:cds=off) ;;
     # Before JDK 25: a class-data archive made automatically on first use (and again when the jars
     # change); the JVM checks it against the class path before using it.
     ?*)
-      opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$2" -Xlog:cds=off -Xlog:cds+dynamic=off)
-      ((major >= 24)) && opts+=(-Xlog:aot=off)
+      opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$3" -Xlog:cds=off -Xlog:cds+dynamic=off)
+      ((_ljo_major >= 24)) && opts+=(-Xlog:aot=off)
       ;;
   esac
-  echo "${opts[@]}"
+  return 0
+}
+
+linux_jvm_options() { # JAVA_HOME [CACHE] -> the options, space-separated
+  local options
+  linux_jvm_options_into options "$@"
+  echo "${options[@]}"
 }

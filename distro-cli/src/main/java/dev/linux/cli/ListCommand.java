@@ -24,7 +24,9 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StartupTrace.mark("parsed");
     List<EnvironmentStatus> all = CliEnvironment.environments(spec.commandLine().getErr(), true).list();
+    StartupTrace.mark("records and states");
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       List<Map<String, Object>> rows = all.stream().map(ListCommand::toJson).toList();

@@ -57,7 +57,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StartupTrace.mark("parsed");
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), false);
+    StartupTrace.mark("config");
     splitNameFromCommand();
     List<String> argv = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
     if (argv.isEmpty()) {
@@ -66,8 +68,11 @@ final class RunCommand implements Callable<Integer> {
     boolean useTty = tty != null ? tty : HostTerminal.interactive();
     EnvName envName = name != null ? EnvName.of(name) : CliEnvironment.config().defaultEnvironment();
     try (GuestAgent agent = environments.connect(envName)) {
+      StartupTrace.mark("daemon handshake (status, start)");
       EnvironmentRecord record = environments.find(envName).orElseThrow();
+      StartupTrace.mark("record");
       String runAs = user != null ? user : environments.defaultUser(record, agent, HostUser.current());
+      StartupTrace.mark("default user (describe, ensure)");
       ProcessSpec process = GuestProcesses.command(record, runAs, argv, env, workdir);
       if (useTty) {
         return InteractiveSession.run(agent, process);
@@ -75,7 +80,9 @@ final class RunCommand implements Callable<Integer> {
       StandardOutput out = StandardOutput.open();
       OutputStream err = new FileOutputStream(FileDescriptor.err);
       try {
-        return InlineRun.run(agent, process, HostStdin.open(), out, err);
+        int status = InlineRun.run(agent, process, HostStdin.open(), out, err);
+        StartupTrace.mark("guest exec");
+        return status;
       } catch (AgentException e) {
         if (out.readerGone()) {
           return StandardOutput.READER_GONE;
