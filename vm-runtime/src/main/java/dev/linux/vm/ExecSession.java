@@ -19,9 +19,7 @@ public interface ExecSession extends AutoCloseable {
   void signal(int signal);
 
   /** Sends a signal to the process alone, not its group. */
-  default void signalProcess(int signal) {
-    throw new UnsupportedOperationException("signalProcess");
-  }
+  void signalProcess(int signal);
 
   /**
    * Waits for the process to end. Before it returns, all output has been written to (and flushed

@@ -3,11 +3,16 @@ package dev.linux.vm;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A connection to vminitd, the agent that is PID 1 in the guest. Only one connection per VM can be
  * open at a time (see {@link VirtualMachine#connectAgent()}).
+ *
+ * <p>Every implementation implements every operation: a guest that cannot do something answers
+ * with an {@link AgentException}, never with an unchecked "unsupported".
  */
 public interface GuestAgent extends AutoCloseable {
   /** Asks the agent who it is; waits up to {@code timeout} for it to answer. */
@@ -28,9 +33,7 @@ public interface GuestAgent extends AutoCloseable {
   void shutdown(Duration grace) throws AgentException;
 
   /** Every process in the guest except kernel threads. */
-  default List<GuestProcess> listProcesses() throws AgentException {
-    throw new UnsupportedOperationException("listProcesses");
-  }
+  List<GuestProcess> listProcesses() throws AgentException;
 
   /**
    * Creates the user account in the environment unless a user of that name exists (then nothing
@@ -38,22 +41,16 @@ public interface GuestAgent extends AutoCloseable {
    * sudo when asked and sudo is installed. A uid taken by another name fails with
    * FAILED_PRECONDITION.
    */
-  default GuestUser ensureUser(NewUser user) throws AgentException {
-    throw new UnsupportedOperationException("ensureUser");
-  }
+  GuestUser ensureUser(NewUser user) throws AgentException;
 
   /** What the agent found in the environment at boot (wsl.conf settings, generated files). */
-  default EnvironmentInfo describeEnvironment() throws AgentException {
-    throw new UnsupportedOperationException("describeEnvironment");
-  }
+  EnvironmentInfo describeEnvironment() throws AgentException;
 
   /**
    * Metadata of {@code path} (absolute, in the environment); {@code followLinks=false} describes
    * a symbolic link itself. A missing file fails with NOT_FOUND.
    */
-  default FileStat stat(String path, boolean followLinks) throws AgentException {
-    throw new UnsupportedOperationException("stat");
-  }
+  FileStat stat(String path, boolean followLinks) throws AgentException;
 
   /**
    * Writes {@code source} to the regular file {@code path} in the environment (its directory must
@@ -61,15 +58,10 @@ public interface GuestAgent extends AutoCloseable {
    *
    * @return the number of bytes written
    */
-  default long copyIn(InputStream source, String path, int mode, int uid, int gid)
-      throws AgentException {
-    throw new UnsupportedOperationException("copyIn");
-  }
+  long copyIn(InputStream source, String path, int mode, int uid, int gid) throws AgentException;
 
   /** Reads the regular file {@code path} of the environment into {@code target}. */
-  default FileStat copyOut(String path, OutputStream target) throws AgentException {
-    throw new UnsupportedOperationException("copyOut");
-  }
+  FileStat copyOut(String path, OutputStream target) throws AgentException;
 
   /**
    * Writes the environment's root file system as a tar stream (PAX) to {@code target}: other file
@@ -78,9 +70,7 @@ public interface GuestAgent extends AutoCloseable {
    *
    * @return the number of bytes written
    */
-  default long exportRoot(OutputStream target) throws AgentException {
-    throw new UnsupportedOperationException("exportRoot");
-  }
+  long exportRoot(OutputStream target) throws AgentException;
 
   /**
    * Sets the guest's wall clock to {@code now} (the host's clock). {@link
@@ -89,9 +79,7 @@ public interface GuestAgent extends AutoCloseable {
    *
    * @return how far the guest clock was ahead of {@code now} before it was set (negative: behind)
    */
-  default java.time.Duration setTime(java.time.Instant now) throws AgentException {
-    throw new UnsupportedOperationException("setTime");
-  }
+  Duration setTime(Instant now) throws AgentException;
 
   /**
    * Streams what happens in the guest to {@code listener} (called on one background thread, in
@@ -99,10 +87,7 @@ public interface GuestAgent extends AutoCloseable {
    * closing (those already open first), OOM kills and exits of processes started by {@link #exec}.
    * A listener that throws does not end the stream.
    */
-  default EventSubscription events(java.util.function.Consumer<GuestEvent> listener)
-      throws AgentException {
-    throw new UnsupportedOperationException("events");
-  }
+  EventSubscription events(Consumer<GuestEvent> listener) throws AgentException;
 
   @Override
   void close();

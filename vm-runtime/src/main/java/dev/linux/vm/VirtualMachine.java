@@ -208,7 +208,12 @@ public final class VirtualMachine {
    */
   public AgentInfo waitUntilReady(Duration timeout) throws VmException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    awaitAgentPortOpen(deadline, timeout);
+    try {
+      awaitAgentPortOpen(deadline, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmException("interrupted while waiting for VM " + name + " to boot", e);
+    }
     Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(1).toNanos()));
     try (GuestAgent agent = connectAgent(timeout, notice -> {}, left)) {
       while (true) {
@@ -232,6 +237,9 @@ public final class VirtualMachine {
       }
     } catch (AgentException e) {
       throw new VmException("VM " + name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmException("interrupted while waiting for VM " + name + " to boot", e);
     }
   }
 
@@ -243,11 +251,7 @@ public final class VirtualMachine {
    * @return how far the guest clock was ahead of the host's before (negative: behind)
    */
   public static Duration setClock(GuestAgent agent) throws AgentException {
-    try {
-      return agent.setTime(java.time.Instant.now());
-    } catch (UnsupportedOperationException e) {
-      return Duration.ZERO; // an agent implementation without a clock
-    }
+    return agent.setTime(java.time.Instant.now());
   }
 
   /**
@@ -255,7 +259,8 @@ public final class VirtualMachine {
    * socket earlier is not only pointless: under TCG, a client connected while the guest kernel
    * is still calibrating its clocks was seen to leave the guest hanging with time stuck at zero.
    */
-  private void awaitAgentPortOpen(long deadline, Duration timeout) throws VmException {
+  private void awaitAgentPortOpen(long deadline, Duration timeout)
+      throws VmException, InterruptedException {
     QmpClient qmp = null;
     try {
       while (true) {
@@ -307,26 +312,41 @@ public final class VirtualMachine {
    */
   public void stop(Duration grace) throws VmException {
     if (isRunning()) {
-      Duration budget = grace.plus(Duration.ofSeconds(15));
-      Thread shutdown = Thread.ofVirtual().start(() -> requestShutdown(grace, budget));
-      boolean exited = waitForExit(budget);
-      shutdown.interrupt();
-      if (!exited) {
-        try (QmpClient qmp = QmpClient.connect(runtimeDir.resolve("qmp.sock"))) {
-          qmp.execute("quit");
-        } catch (IOException e) {
-          // QEMU closes the connection as it quits, or cannot be asked: kill it below
-        }
-        exited = waitForExit(Duration.ofSeconds(5));
-      }
-      if (!exited) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        if (!waitForExit(Duration.ofSeconds(10))) {
-          throw new VmException("VM " + name + " (QEMU pid " + pid + ") does not die");
-        }
+      try {
+        awaitStop(grace);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new VmException(
+            "interrupted while stopping VM " + name + " (QEMU pid " + pid + " may still run)", e);
       }
     }
     cleanRuntimeDir(runtimeDir);
+  }
+
+  /** Agent shutdown, then QMP quit, then kill, each given its time to end QEMU. */
+  private void awaitStop(Duration grace) throws VmException, InterruptedException {
+    Duration budget = grace.plus(Duration.ofSeconds(15));
+    Thread shutdown = Thread.ofVirtual().start(() -> requestShutdown(grace, budget));
+    boolean exited;
+    try {
+      exited = waitForExit(budget);
+    } finally {
+      shutdown.interrupt();
+    }
+    if (!exited) {
+      try (QmpClient qmp = QmpClient.connect(runtimeDir.resolve("qmp.sock"))) {
+        qmp.execute("quit");
+      } catch (IOException e) {
+        // QEMU closes the connection as it quits, or cannot be asked: kill it below
+      }
+      exited = waitForExit(Duration.ofSeconds(5));
+    }
+    if (!exited) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      if (!waitForExit(Duration.ofSeconds(10))) {
+        throw new VmException("VM " + name + " (QEMU pid " + pid + ") does not die");
+      }
+    }
   }
 
   /** The last {@code lines} lines of the console log (empty when there is none). */
@@ -347,7 +367,8 @@ public final class VirtualMachine {
     }
   }
 
-  private boolean waitForExit(Duration timeout) {
+  /** Waits for QEMU to exit; false when {@code timeout} passed first. */
+  private boolean waitForExit(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (QemuProcess.isAlive(pid)) {
       if (System.nanoTime() - deadline >= 0) {
@@ -462,11 +483,8 @@ public final class VirtualMachine {
     }
   }
 
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  /** Every waiting loop here sleeps through this, so an interrupt ends the loop at once. */
+  private static void sleep(Duration d) throws InterruptedException {
+    Thread.sleep(d);
   }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linux.vm.internal.MalformedRequests;
+import dev.linux.vm.testing.BootedVm;
+import dev.linux.vm.testing.TestDisks;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +27,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -34,51 +38,49 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * vminitd's guest API and its robustness on one real booted VM (busybox environment with a
- * passwd, a group and a wsl.conf), shared by the tests; the last one stops it and checks the disk.
+ * passwd, a group and a wsl.conf), shared by the tests. Each test has a connection of its own and
+ * sets up what it needs, so they run in any order; only the last one is ordered: it stops the VM
+ * and checks the disk.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuestAgentIT {
-  private static final String[] APPLETS = {
-    "sh", "cat", "echo", "ls", "sleep", "id", "stty", "grep", "wc", "pwd", "mkdir", "true", "env",
-    "head", "tr", "readlink", "date", "nc", "dd", "rm"
-  };
-
+  private BootedVm booted;
   private Path work;
   private VmSpec spec;
   private VirtualMachine vm;
+  /** This test's own connection (tests may close it and open another). */
   private GuestAgent agent;
 
   @BeforeAll
   void boot() throws Exception {
-    work = Files.createTempDirectory("agentit");
-    GuestKernel kernel = TestKernels.distributionKernel();
-    Path initrd = new InitramfsBuilder(work.resolve("data"), System.err::println).ensure(kernel);
-    AcceleratorChoice accel = AcceleratorProbe.host().choose();
-    spec =
-        new VmSpec(
-            "agentit", kernel.vmlinuz(), initrd, disk(work), 2, 512 * VmSpec.MIB, accel.accelerator(),
-            work.resolve("run"), work.resolve("console.log"), "agentit", List.of());
-    vm = VirtualMachine.start(spec);
-    vm.waitUntilReady(Duration.ofSeconds(120));
+    booted = BootedVm.named("agentit").boot(DISK::build);
+    work = booted.work();
+    spec = booted.spec();
+    vm = booted.vm();
+  }
+
+  @BeforeEach
+  void connect() throws Exception {
     agent = vm.connectAgent();
+  }
+
+  @AfterEach
+  void disconnect() {
+    if (agent != null) {
+      agent.close();
+      agent = null;
+    }
   }
 
   @AfterAll
   void cleanUp() throws Exception {
-    if (agent != null) {
-      agent.close();
-    }
-    if (vm != null && vm.isRunning()) {
-      vm.stop(Duration.ofSeconds(2));
-    }
-    if (work != null && System.getProperty("linux.test.keep") == null) {
-      KernelProvisioner.deleteTree(work);
+    if (booted != null) {
+      booted.close();
     }
   }
 
   @Test
-  @Order(1)
   void pingReportsTheAgentsBoundedMemory() throws Exception {
     AgentInfo info = agent.ping(Duration.ofSeconds(10));
     System.err.printf("[agent] heap %d KiB, sys %d KiB, %d goroutines, limit %d MiB%n",
@@ -90,7 +92,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(2)
   void startErrorsAreClearAndTheNextRequestWorks() throws Exception {
     AgentException missing = startError(ProcessSpec.of("no-such-binary"));
     assertEquals(AgentException.Code.NOT_FOUND, missing.code());
@@ -125,7 +126,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(3)
   void malformedRequestsFailClearlyAndTheAgentServesOn() throws Exception {
     agent.close();
     agent = null;
@@ -148,7 +148,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(4)
   void threeHundredOrphansLeaveNoZombie() throws Exception {
     Result r = run(ProcessSpec.of("sh", "-c",
         "i=0; while [ $i -lt 300 ]; do (sleep 3 &); i=$((i+1)); done; echo started"));
@@ -173,7 +172,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(5)
   void fiftyConcurrentProcessesKeepTheirOutputsAndStatuses() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(50);
     try {
@@ -195,7 +193,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(6)
   void signals() throws Exception {
     assertEquals(143, run(ProcessSpec.of("sh", "-c", "kill -TERM $$; sleep 5")).status);
 
@@ -216,7 +213,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(7)
   void aPtyResizeIsSeenByStty() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (ExecSession tty = agent.exec(
@@ -235,7 +231,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(8)
   void processesOfADisconnectedSessionGetSighup() throws Exception {
     GuestAgent other = agentReconnected();
     other.exec(ProcessSpec.of("sh", "-c", "trap 'echo hup > /tmp/hup; exit 0' HUP; while true; do sleep 0.2; done"),
@@ -253,7 +248,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(9)
   void usersByNameAndCreatedUsers() throws Exception {
     Result alice = run(ProcessSpec.of("sh", "-c", "id -u; id -g; id -G; echo $HOME $USER $LOGNAME $SHELL; pwd").withUser("alice"));
     assertEquals(0, alice.status, alice.stderr);
@@ -276,7 +270,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(10)
   void theEnvironmentIsPreparedAndRootedInItsOwnNamespace() throws Exception {
     EnvironmentInfo env = agent.describeEnvironment();
     assertTrue(env.ready());
@@ -285,7 +278,7 @@ class GuestAgentIT {
     assertFalse(env.systemd(), "an invalid value keeps the default");
     String problem = "/etc/wsl.conf line 5: [boot] systemd = \"ture\" is not a boolean (true or false); using false";
     assertEquals(List.of(problem), env.configProblems());
-    assertTrue(Files.readString(work.resolve("console.log")).contains("vminitd: " + problem), "logged on the console");
+    assertTrue(Files.readString(booted.consoleLog()).contains("vminitd: " + problem), "logged on the console");
     assertTrue(env.generatedFiles().containsAll(List.of("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")), env.generatedFiles().toString());
     Result files = run(ProcessSpec.of("sh", "-c", "cat /etc/hostname /etc/resolv.conf /etc/hosts"));
     assertTrue(files.stdout.startsWith("agentit\n"), files.stdout);
@@ -312,7 +305,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(11)
   void filesCopyInAndOutAndStat() throws Exception {
     byte[] data = new byte[(1 << 20) + 123];
     new Random(5).nextBytes(data);
@@ -336,7 +328,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(12)
   void exportRootIsATarOfTheRootFileSystemOnly() throws Exception {
     Path tarFile = work.resolve("export.tar");
     long n;
@@ -345,7 +336,7 @@ class GuestAgentIT {
     }
     assertEquals(Files.size(tarFile), n);
     List<String> names = List.of(CpioWriterIT.run(work, "tar", "-tf", tarFile.toString()).split("\n"));
-    assertTrue(names.containsAll(List.of("bin/busybox", "etc/passwd", "etc/hosts", "home/bob/", "proc/", "tmp/")), names.toString());
+    assertTrue(names.containsAll(List.of("bin/busybox", "etc/passwd", "etc/hosts", "home/alice/", "proc/", "tmp/")), names.toString());
     assertTrue(names.stream().noneMatch(s -> s.startsWith("proc/") && s.length() > 5), "nothing of /proc");
     assertTrue(names.stream().noneMatch(s -> s.startsWith("tmp/") && s.length() > 4), "nothing of the /tmp tmpfs");
     String listing = CpioWriterIT.run(work, "tar", "--numeric-owner", "-tvf", tarFile.toString(), "home/alice/");
@@ -353,7 +344,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(13)
   void theGuestClockFollowsTheHost() throws Exception {
     // waitUntilReady set the clock; move it away and back through the API.
     assertGuestClockNear(Instant.now().getEpochSecond());
@@ -374,7 +364,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(14)
   void entropyComesFromVirtioRngAndFreedMemoryReturnsToTheHost() throws Exception {
     Result rng = run(ProcessSpec.of("cat", "/sys/devices/virtual/misc/hw_random/rng_current"));
     assertTrue(rng.stdout.contains("virtio"), rng.stdout + rng.stderr);
@@ -408,7 +397,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(15)
   void eventsReportPortsAndExits() throws Exception {
     List<GuestEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (EventSubscription sub = agent.events(events::add)) {
@@ -448,7 +436,6 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(16)
   void aProcessLeftBehindByAnExecStillCountsAsStartedByIt() throws Exception {
     Result r = run(ProcessSpec.of("sh", "-c", "sleep 60 >/dev/null 2>&1 </dev/null & echo $!"));
     assertEquals(0, r.status, r.stderr);
@@ -470,7 +457,7 @@ class GuestAgentIT {
   }
 
   @Test
-  @Order(20)
+  @Order(Order.DEFAULT + 1)
   void afterStopTheDiskNeedsNoJournalRecovery() throws Exception {
     // Leave a process writing and a file open when stop comes.
     agent.exec(ProcessSpec.of("sh", "-c", "while true; do echo x >> /root/log; sleep 0.1; done"),
@@ -522,27 +509,12 @@ class GuestAgentIT {
   }
 
   /** A busybox environment with accounts, a wsl.conf and nothing generated yet. */
-  private static Path disk(Path dir) throws Exception {
-    Path root = dir.resolve("rootfs");
-    for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "run", "etc", "root", "home/alice")) {
-      Files.createDirectories(root.resolve(d));
-    }
-    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-    for (String applet : APPLETS) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    for (String applet : List.of("cut", "touch")) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Files.writeString(root.resolve("etc/passwd"),
-        "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n");
-    Files.writeString(root.resolve("etc/group"), "root:x:0:\nwheel:x:10:alice\nalice:x:1000:\n");
-    Files.writeString(root.resolve("etc/wsl.conf"),
-        "[user]\ndefault = alice\n[boot]\ncommand = \"echo booted > /run/boot-ran\"\nsystemd = ture\n"
-            + "[automount]\nenabled = false\n");
-    Path disk = dir.resolve("disk.ext4");
-    CpioWriterIT.run(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), "-E", "root_owner=0:0", disk.toString(), "64M");
-    CpioWriterIT.run(dir, "debugfs", "-w", "-R", "set_inode_field /home/alice uid 1000", disk.toString());
-    return disk;
-  }
+  private static final TestDisks DISK = TestDisks.busybox()
+      .dir("home/alice")
+      .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n")
+      .file("etc/group", "root:x:0:\nwheel:x:10:alice\nalice:x:1000:\n")
+      .file("etc/wsl.conf",
+          "[user]\ndefault = alice\n[boot]\ncommand = \"echo booted > /run/boot-ran\"\nsystemd = ture\n"
+              + "[automount]\nenabled = false\n")
+      .debugfs("set_inode_field /home/alice uid 1000");
 }

@@ -3,6 +3,7 @@ package dev.linux.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.linux.vm.testing.TestKernels;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;

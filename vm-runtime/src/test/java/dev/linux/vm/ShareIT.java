@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linux.share.ShareSpec;
 import dev.linux.share.VirtiofsServer;
+import dev.linux.vm.testing.BootedVm;
+import dev.linux.vm.testing.TestDisks;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -71,17 +73,9 @@ class ShareIT {
     VirtiofsServer.Export userExport = startUserServer();
     mounts.add(new VirtiofsMount("user", userExport.socket(), "/mnt/user", false));
 
-    GuestKernel kernel = TestKernels.distributionKernel();
-    Path initrd = new InitramfsBuilder(work.resolve("data"), System.err::println).ensure(kernel);
-    Path disk = busyboxDisk(work);
-    AcceleratorChoice accel = AcceleratorProbe.host().choose();
-    VmSpec spec =
-        new VmSpec(
-                "shareit", kernel.vmlinuz(), initrd, disk, 2, 512 * VmSpec.MIB, accel.accelerator(),
-                work.resolve("run"), work.resolve("console.log"), "shareit", List.of())
-            .withShares(mounts);
-    vm = VirtualMachine.start(spec);
-    vm.waitUntilReady(Duration.ofSeconds(90));
+    vm = BootedVm.named("shareit").work(work).shares(mounts).readyTimeout(Duration.ofSeconds(90))
+        .boot(TestDisks.busybox().allApplets().dir("mnt")::build)
+        .vm();
   }
 
   /** Runs {@link Serve} as {@value #USER} and returns what it serves. */
@@ -248,22 +242,5 @@ class ShareIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     return p.exitValue() == 0 ? out : "";
-  }
-
-  /** Busybox with every applet linked. */
-  private static Path busyboxDisk(Path dir) throws Exception {
-    Path root = dir.resolve("rootfs");
-    for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "run", "etc", "root", "mnt")) {
-      Files.createDirectories(root.resolve(d));
-    }
-    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-    for (String applet : host("/bin/busybox", "--list").split("\n")) {
-      if (!applet.isBlank() && !applet.equals("busybox")) {
-        Files.createSymbolicLink(root.resolve("bin").resolve(applet.strip()), Path.of("busybox"));
-      }
-    }
-    Path disk = dir.resolve("disk.ext4");
-    CpioWriterIT.run(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), disk.toString(), "64M");
-    return disk;
   }
 }

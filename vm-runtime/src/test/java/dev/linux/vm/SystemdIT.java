@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.linux.vm.testing.BootedVm;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,15 +51,12 @@ class SystemdIT {
     CpioWriterIT.run(work, "mkfs.ext4", "-q", "-F", "-d", root.toString(), disk.toString(), "2G");
     System.err.printf("[systemd] image built in %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
 
-    GuestKernel kernel = TestKernels.distributionKernel();
-    Path initrd = new InitramfsBuilder(work.resolve("data"), System.err::println).ensure(kernel);
-    AcceleratorChoice accel = AcceleratorProbe.host().choose();
-    VmSpec spec = new VmSpec("systemdit", kernel.vmlinuz(), initrd, disk, 2, 1024 * VmSpec.MIB,
-        accel.accelerator(), work.resolve("run"), work.resolve("console.log"), "systemdit",
-        List.of(VmSpec.SYSTEMD_KERNEL_ARG));
     long boot = System.nanoTime();
-    vm = VirtualMachine.start(spec);
-    vm.waitUntilReady(Duration.ofSeconds(180));
+    BootedVm booted = BootedVm.named("systemdit").work(work).memoryMib(1024)
+        .kernelArg(VmSpec.SYSTEMD_KERNEL_ARG).readyTimeout(Duration.ofSeconds(180))
+        .boot(w -> disk);
+    vm = booted.vm();
+    VmSpec spec = booted.spec();
     try (GuestAgent agent = vm.connectAgent()) {
       EnvironmentInfo env = agent.describeEnvironment();
       long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
@@ -71,7 +69,7 @@ class SystemdIT {
         env = agent.describeEnvironment();
       }
       System.err.printf("[systemd] %s %d s after VM start (%s)%n", env.systemdState(),
-          (System.nanoTime() - boot) / 1_000_000_000, accel.accelerator());
+          (System.nanoTime() - boot) / 1_000_000_000, spec.accelerator());
       assertTrue(env.systemdUp(), "systemd: " + env.systemdState() + "; console: " + vm.consoleTail(30));
 
       String state = run(agent, "systemctl", "is-system-running").strip();

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.linux.vm.testing.BootedVm;
+import dev.linux.vm.testing.TestDisks;
+import dev.linux.vm.testing.TestKernels;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -31,16 +34,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Boots one real VM (the Debian cloud kernel, our initramfs with the real vminitd, an EXT4 disk
- * holding a static busybox) and shares it between the tests; the last one stops it.
+ * holding a static busybox: {@link BootedVm}) and shares it between the tests, which run in any
+ * order and each set up what they need; the only ordered ones come last: stopping it, then
+ * booting a disk of their own without a network (so a failed stop does not fail that too).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmIT {
-  private static final String[] APPLETS = {
-    "sh", "cat", "uname", "stty", "echo", "ls", "sleep", "head", "wc", "true", "false", "env", "id",
-    "ip", "nc"
-  };
-
+  private BootedVm booted;
   private Path work;
   private VmSpec spec;
   private VirtualMachine vm;
@@ -48,39 +49,24 @@ class VmIT {
 
   @BeforeAll
   void boot() throws Exception {
-    work = Files.createTempDirectory("vmit");
+    System.err.println("[vm] " + AcceleratorProbe.host().choose().notice());
     kernel = TestKernels.distributionKernel();
-    Path initrd = new InitramfsBuilder(work.resolve("data"), System.err::println).ensure(kernel);
-    Path disk = busyboxDisk(work);
-    AcceleratorChoice accel = AcceleratorProbe.host().choose();
-    System.err.println("[vm] " + accel.notice());
-    spec =
-        new VmSpec(
-            "vmit", kernel.vmlinuz(), initrd, disk, 2, 512 * VmSpec.MIB, accel.accelerator(),
-            work.resolve("run"), work.resolve("console.log"), "vmit", extraKernelArgs());
-    long t0 = System.nanoTime();
-    vm = VirtualMachine.start(spec);
-    long started = System.nanoTime();
-    AgentInfo info = vm.waitUntilReady(Duration.ofSeconds(90));
-    long ready = System.nanoTime();
-    System.err.printf(
-        "[vm] %s: QEMU started in %d ms, agent ready %d ms after start (guest: agent serving %d ms after kernel start)%n",
-        accel.accelerator(), (started - t0) / 1_000_000, (ready - t0) / 1_000_000,
-        info.readyAfter().toMillis());
+    booted = BootedVm.named("vmit").readyTimeout(Duration.ofSeconds(90)).boot(TestDisks.busybox()::build);
+    work = booted.work();
+    spec = booted.spec();
+    vm = booted.vm();
+    System.err.printf("[vm] guest: agent serving %d ms after kernel start%n",
+        booted.readyInfo().readyAfter().toMillis());
   }
 
   @AfterAll
   void cleanUp() throws Exception {
-    if (vm != null && vm.isRunning()) {
-      vm.stop(Duration.ofSeconds(2));
-    }
-    if (work != null && System.getProperty("linux.test.keep") == null) {
-      KernelProvisioner.deleteTree(work);
+    if (booted != null) {
+      booted.close();
     }
   }
 
   @Test
-  @Order(1)
   void pingAnswersWithTheGuestsIdentity() throws Exception {
     try (GuestAgent agent = vm.connectAgent()) {
       AgentInfo info = agent.ping(Duration.ofSeconds(5));
@@ -92,7 +78,6 @@ class VmIT {
   }
 
   @Test
-  @Order(2)
   void execRunsCommandsAndReportsExitStatus() throws Exception {
     try (GuestAgent agent = vm.connectAgent()) {
       Result uname = run(agent, "uname", "-a");
@@ -109,7 +94,6 @@ class VmIT {
   }
 
   @Test
-  @Order(3)
   void oneMebibyteThroughCatIsByteExact() throws Exception {
     byte[] data = new byte[1 << 20];
     new Random(42).nextBytes(data);
@@ -133,7 +117,6 @@ class VmIT {
   }
 
   @Test
-  @Order(4)
   void unknownProgramFailsToStart() throws Exception {
     try (GuestAgent agent = vm.connectAgent()) {
       AgentException e =
@@ -147,7 +130,6 @@ class VmIT {
   }
 
   @Test
-  @Order(5)
   void findReattachesToTheRunningVm() throws Exception {
     VirtualMachine found = VirtualMachine.find(spec.runtimeDir()).orElseThrow();
     assertEquals(vm.pid(), found.pid());
@@ -159,7 +141,6 @@ class VmIT {
   }
 
   @Test
-  @Order(6)
   void secondStartOfTheSameVmIsRefused() {
     VmException e = assertThrows(VmException.class, () -> VirtualMachine.start(spec));
     assertTrue(e.getMessage().contains("already running"), e.getMessage());
@@ -171,7 +152,6 @@ class VmIT {
    * to the next connection): every connection must start clean thanks to the session hello.
    */
   @Test
-  @Order(7)
   void rapidReconnectsWithAbandonedStreamsStayClean() throws Exception {
     byte[] big = new byte[4 << 20];
     new Random(7).nextBytes(big);
@@ -258,7 +238,6 @@ class VmIT {
    * on the host's loopback reached from the guest at 10.0.2.2 (the only traffic tests may make).
    */
   @Test
-  @Order(8)
   void guestIsOnTheUserNetworkAndReachesTheHostsLoopback() throws Exception {
     try (GuestAgent agent = vm.connectAgent()) {
       assertEquals(List.of(), agent.describeEnvironment().configProblems());
@@ -313,7 +292,7 @@ class VmIT {
   }
 
   @Test
-  @Order(10)
+  @Order(Order.DEFAULT + 1)
   void stopShutsDownCleanly() throws Exception {
     long t0 = System.nanoTime();
     vm.stop(Duration.ofSeconds(5));
@@ -328,12 +307,12 @@ class VmIT {
   }
 
   /**
-   * A second boot of the same disk without a network: the guest has only lo (up), no route, no
+   * A second boot, of a disk of its own, without a network: the guest has only lo (up), no route, no
    * problem reported. With {@code -Dlinux.test.bootTimes=N} it then boots N more times with and
    * without the network and prints the medians (QEMU start to agent ready, and to a first command).
    */
   @Test
-  @Order(11)
+  @Order(Order.DEFAULT + 2)
   void withoutNetworkTheGuestHasOnlyLoopback() throws Exception {
     long[] t = bootAndCheck(NetworkMode.NONE, true);
     System.err.printf("[vm] NONE: agent ready %d ms, first command %d ms after start%n", t[0], t[1]);
@@ -361,11 +340,15 @@ class VmIT {
     }
   }
 
-  /** Boots the stopped test disk with {@code mode}; returns ms from start to agent ready and to a first command's exit. */
+  /** Boots a busybox disk of its own with {@code mode}; returns ms from start to agent ready and to a first command's exit. */
   private long[] bootAndCheck(NetworkMode mode, boolean check) throws Exception {
     String name = "vmit-" + mode.name().toLowerCase(java.util.Locale.ROOT);
+    Path disk = work.resolve(name + "-disk").resolve("disk.ext4");
+    if (!Files.exists(disk)) {
+      TestDisks.busybox().build(Files.createDirectories(disk.getParent()));
+    }
     VmSpec other =
-        new VmSpec(name, spec.kernel(), spec.initrd(), spec.disk(), spec.cpus(), spec.memoryBytes(),
+        new VmSpec(name, spec.kernel(), spec.initrd(), disk, spec.cpus(), spec.memoryBytes(),
             spec.accelerator(), work.resolve(name), work.resolve(name + ".log"), "vmit", spec.kernelArgs(), mode, List.of());
     long t0 = System.nanoTime();
     VirtualMachine second = VirtualMachine.start(other);
@@ -389,12 +372,6 @@ class VmIT {
     }
   }
 
-  /** {@code -Dlinux.test.kernelArgs="loglevel=7 linux.debug=1"} shows the boot on the console. */
-  private static List<String> extraKernelArgs() {
-    String args = System.getProperty("linux.test.kernelArgs", "").strip();
-    return args.isEmpty() ? List.of() : List.of(args.split("\\s+"));
-  }
-
   private record Result(int status, String stdout, String stderr) {}
 
   private static Result run(GuestAgent agent, String... args) throws Exception {
@@ -406,24 +383,5 @@ class VmIT {
       return new Result(
           status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
-  }
-
-  /** A small EXT4 image holding Debian's static busybox and a few applet links. */
-  static Path busyboxDisk(Path dir) throws Exception {
-    Path busybox = Path.of("/bin/busybox");
-    if (!Files.isRegularFile(busybox)) {
-      throw new AssertionError("VM tests need a static busybox at /bin/busybox: install busybox-static");
-    }
-    Path root = dir.resolve("rootfs");
-    for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "run", "etc", "root")) {
-      Files.createDirectories(root.resolve(d));
-    }
-    Files.copy(busybox, root.resolve("bin/busybox"));
-    for (String applet : APPLETS) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    Path disk = dir.resolve("disk.ext4");
-    CpioWriterIT.run(dir, "mkfs.ext4", "-q", "-F", "-d", root.toString(), disk.toString(), "64M");
-    return disk;
   }
 }

@@ -3,6 +3,7 @@ package dev.linux.env;
 import dev.linux.vm.AgentException;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.VirtualMachine;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClockSync implements AutoCloseable {
 
-  static final long PERIOD_SECONDS = 60;
+  static final Duration PERIOD = Duration.ofMinutes(1);
 
   private final ScheduledExecutorService timer;
 
@@ -22,13 +23,15 @@ final class ClockSync implements AutoCloseable {
     this.timer = timer;
   }
 
-  static ClockSync start(GuestAgent agent) {
+  /** Sets the clock now and every {@code period} after (tests use a short one). */
+  static ClockSync start(GuestAgent agent, Duration period) {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "guest-clock-sync");
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleAtFixedRate(() -> syncQuietly(agent), 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+    timer.scheduleAtFixedRate(
+        () -> syncQuietly(agent), 0, period.toNanos(), TimeUnit.NANOSECONDS);
     return new ClockSync(timer);
   }
 
@@ -40,8 +43,14 @@ final class ClockSync implements AutoCloseable {
     }
   }
 
+  /** Stops the timer; once this returns, no sync runs (one in flight is waited for, briefly). */
   @Override
   public void close() {
     timer.shutdownNow();
+    try {
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -26,8 +26,13 @@ final class SessionAgent implements GuestAgent {
   private final ClockSync clock;
 
   SessionAgent(GuestAgent agent) {
+    this(agent, ClockSync.PERIOD);
+  }
+
+  /** With the guest clock set every {@code clockPeriod} (tests use a short one). */
+  SessionAgent(GuestAgent agent, Duration clockPeriod) {
     this.agent = agent;
-    this.clock = ClockSync.start(agent);
+    this.clock = ClockSync.start(agent, clockPeriod);
   }
 
   @Override

@@ -306,7 +306,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
         if (offset.abs().compareTo(Duration.ofSeconds(2)) > 0) {
           log.info(s.name + ": guest clock was " + offset.toMillis() + " ms off; set");
         }
-      } catch (AgentException | UnsupportedOperationException e) {
+      } catch (AgentException e) {
         log.info(s.name + ": cannot set the guest clock: " + e.getMessage());
       }
     }
