@@ -1,6 +1,13 @@
 package dev.linux.vm;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A guest (or host) CPU architecture, with the names each tool uses for it: Debian's ({@code
@@ -69,5 +76,27 @@ public enum Architecture {
           throw new IllegalArgumentException(
               "unsupported architecture '" + name + "' (supported: linux/amd64, linux/arm64)");
     };
+  }
+
+  /**
+   * The architecture a kernel image is built for, from its boot header: an arm64 {@code Image}
+   * has the magic {@code ARM\x64} at offset 0x38 (Debian's arm64 {@code vmlinuz} is such an
+   * uncompressed Image, with an EFI stub in front); an x86 {@code bzImage} has {@code HdrS} at
+   * 0x202. Empty for anything else (including compressed images).
+   */
+  public static Optional<Architecture> ofKernelImage(Path vmlinuz) throws IOException {
+    byte[] head;
+    try (InputStream in = Files.newInputStream(vmlinuz)) {
+      head = in.readNBytes(0x206);
+    }
+    if (head.length >= 0x3c
+        && Arrays.equals(head, 0x38, 0x3c, new byte[] {'A', 'R', 'M', 0x64}, 0, 4)) {
+      return Optional.of(AARCH64);
+    }
+    if (head.length >= 0x206
+        && Arrays.equals(head, 0x202, 0x206, "HdrS".getBytes(StandardCharsets.US_ASCII), 0, 4)) {
+      return Optional.of(X86_64);
+    }
+    return Optional.empty();
   }
 }

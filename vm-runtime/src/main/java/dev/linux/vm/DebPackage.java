@@ -99,6 +99,7 @@ final class DebPackage {
         } else if (entry.isFile()) {
           Files.createDirectories(target.getParent());
           Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+          setMode(target, entry.getMode());
           written.add(name);
         }
       }
@@ -108,6 +109,35 @@ final class DebPackage {
       throw new IOException(what + ": corrupt package data (" + e.getMessage() + ")", e);
     }
     return written;
+  }
+
+  /** The entry's permission bits (no set-id, no sticky bit), where the file system has them. */
+  private static void setMode(Path file, int mode) throws IOException {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] order = {
+      java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+      java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+      java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_READ
+    };
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        perms.add(order[bit]);
+      }
+    }
+    perms.add(java.nio.file.attribute.PosixFilePermission.OWNER_READ);
+    perms.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    try {
+      Files.setPosixFilePermissions(file, perms);
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the default permissions stay.
+    }
   }
 
   /**

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * @param hostname the guest's hostname (an RFC 1123 host name)
  * @param kernelArgs extra kernel command line words, appended after ours
  * @param network how the guest reaches the network ({@link NetworkMode#USER} unless said otherwise)
+ * @param architecture the guest's CPU architecture (the host's unless said otherwise); it picks the
+ *     QEMU binary and machine ({@code microvm} for x86_64, {@code virt} for aarch64)
  */
 public record VmSpec(
     String name,
@@ -36,7 +38,8 @@ public record VmSpec(
     Path consoleLog,
     String hostname,
     List<String> kernelArgs,
-    NetworkMode network) {
+    NetworkMode network,
+    Architecture architecture) {
 
   static final long MIB = 1024 * 1024;
 
@@ -86,9 +89,28 @@ public record VmSpec(
       }
     }
     Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(architecture, "architecture");
   }
 
-  /** A spec with {@link NetworkMode#USER} networking. */
+  /** A spec for a guest of the host's architecture. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs,
+      NetworkMode network) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
+        kernelArgs, network, Architecture.host());
+  }
+
+  /** A spec with {@link NetworkMode#USER} networking, for a guest of the host's architecture. */
   public VmSpec(
       String name,
       Path kernel,
@@ -108,7 +130,13 @@ public record VmSpec(
   /** This spec with another network mode. */
   public VmSpec withNetwork(NetworkMode mode) {
     return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
-        consoleLog, hostname, kernelArgs, mode);
+        consoleLog, hostname, kernelArgs, mode, architecture);
+  }
+
+  /** This spec for a guest of another architecture. */
+  public VmSpec withArchitecture(Architecture arch) {
+    return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
+        consoleLog, hostname, kernelArgs, network, arch);
   }
 
   /**

@@ -414,6 +414,11 @@ class VmIT {
     if (!Files.isRegularFile(busybox)) {
       throw new AssertionError("VM tests need a static busybox at /bin/busybox: install busybox-static");
     }
+    return busyboxDisk(dir, busybox);
+  }
+
+  /** The same with another static busybox (e.g. another architecture's). */
+  static Path busyboxDisk(Path dir, Path busybox) throws Exception {
     Path root = dir.resolve("rootfs");
     for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "run", "etc", "root")) {
       Files.createDirectories(root.resolve(d));
