@@ -2,7 +2,8 @@
 # Builds or tests vminitd, the guest's PID 1, from Debian's Go packages (GOPATH mode, no module
 # downloads, static binary).
 #
-#   build.sh OUTFILE   build the static binary to OUTFILE (skipped when nothing changed)
+#   build.sh OUTFILE   build the static binary to OUTFILE (skipped when nothing changed), for
+#                      GOARCH (default: the host's; e.g. GOARCH=arm64 cross-builds)
 #   build.sh --test    go vet + go test ./...
 #
 # Works from any directory: every path is derived from this script's location.
@@ -40,13 +41,15 @@ inputs() {
   (cd "$proto_dir" && sha256sum agent.proto)
   go version
   protoc --version
+  echo "GOARCH=${GOARCH:-}"
 }
 
 if [[ "$mode" == build ]]; then
   case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
   mkdir -p "$state"
   stamp="$(inputs | sha256sum | cut -d' ' -f1) $out"
-  if [[ -x "$out" && -f "$state/stamp" && "$(cat "$state/stamp")" == "$stamp" ]]; then
+  stamp_file="$state/stamp-$(basename "$out")"
+  if [[ -x "$out" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
     exit 0
   fi
 fi
@@ -81,4 +84,4 @@ fi
 mkdir -p "$(dirname "$out")"
 go build -trimpath -ldflags '-s -w' -o "$out.tmp" .
 mv -f "$out.tmp" "$out"
-echo "$stamp" >"$state/stamp"
+echo "$stamp" >"$stamp_file"

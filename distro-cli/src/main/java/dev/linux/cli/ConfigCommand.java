@@ -24,7 +24,9 @@ import picocli.CommandLine.Spec;
       "",
       "Keys: cpus, memory, disk (defaults for create), idleTimeout (seconds; -1",
       "never), defaultEnvironment (run/enter without a name), defaultImage, kernel",
-      "(a directory with vmlinuz and modules/; LINUX_KERNEL overrides it)."
+      "(a directory with vmlinuz and modules/; LINUX_KERNEL overrides it), kernelArchive",
+      "('URI [SUITE]' of the Debian archive the guest kernel comes from instead of the",
+      "host's apt sources; LINUX_KERNEL_ARCHIVE overrides it)."
     })
 final class ConfigCommand implements Callable<Integer> {
 

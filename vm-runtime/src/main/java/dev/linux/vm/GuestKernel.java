@@ -1,5 +1,7 @@
 package dev.linux.vm;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -31,5 +33,17 @@ public record GuestKernel(String version, Path vmlinuz, Path modulesDir) {
     }
     return new GuestKernel(
         modulesDir.toAbsolutePath().normalize().getFileName().toString(), vmlinuz, modulesDir);
+  }
+
+  /**
+   * The architecture the kernel runs on, read from the image's boot header; a kernel whose header
+   * says nothing (compressed, unknown) is taken for the host's.
+   */
+  public Architecture architecture() {
+    try {
+      return Architecture.ofKernelImage(vmlinuz).orElseGet(Architecture::host);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read kernel image " + vmlinuz, e);
+    }
   }
 }

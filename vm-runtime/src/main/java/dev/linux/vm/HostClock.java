@@ -38,6 +38,7 @@ final class HostClock {
   /** The spec with {@code tsc_early_khz=} added for TCG guests, unless already given. */
   static VmSpec withTscHint(VmSpec spec, OptionalLong khz) {
     if (spec.accelerator() != Accelerator.TCG
+        || spec.architecture() != Architecture.X86_64 // the arm64 generic timer needs no hint
         || khz.isEmpty()
         || spec.kernelArgs().stream().anyMatch(a -> a.startsWith("tsc_early_khz="))) {
       return spec;
@@ -47,6 +48,6 @@ final class HostClock {
     return new VmSpec(
         spec.name(), spec.kernel(), spec.initrd(), spec.disk(), spec.cpus(), spec.memoryBytes(),
         spec.accelerator(), spec.runtimeDir(), spec.consoleLog(), spec.hostname(), args,
-        spec.network(), spec.shares());
+        spec.network(), spec.shares(), spec.architecture());
   }
 }

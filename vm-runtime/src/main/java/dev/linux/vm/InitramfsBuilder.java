@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /**
  * Builds the guest's init filesystem: {@code /init} (vminitd), the kernel modules it loads, flat in
  * {@code /lib/modules}, and {@code /lib/modules/load.order} naming them in dependency order (the
- * layout vminitd expects). Nothing else: no shell, no libc. The result is cached under
+ * layout vminitd expects). Nothing else: no shell, no libc. vminitd is the build for the kernel's
+ * architecture ({@link GuestKernel#architecture()}). The result is cached under
  * {@code DATA/initramfs/} per kernel version, vminitd and module set.
  */
 public final class InitramfsBuilder {
@@ -36,13 +37,14 @@ public final class InitramfsBuilder {
           "fuse",
           "virtiofs");
 
-  static final String VMINITD_RESOURCE = "/dev/linux/guest/vminitd";
+  /** vminitd for each guest architecture: this prefix + {@link Architecture#goArch()}. */
+  static final String VMINITD_RESOURCE = "/dev/linux/guest/vminitd-";
   /** Bump when the layout written here changes, so cached images are rebuilt. */
   private static final String LAYOUT_VERSION = "1";
 
-  /** Supplies the vminitd binary. */
+  /** Supplies the vminitd binary for a guest architecture. */
   interface BinarySource {
-    byte[] read() throws IOException;
+    byte[] read(Architecture arch) throws IOException;
   }
 
   private final Path cacheDir;
@@ -70,7 +72,7 @@ public final class InitramfsBuilder {
 
   /** The initramfs for {@code kernel} with {@code modules} (and what they need), built if not cached. */
   public Path ensure(GuestKernel kernel, List<String> modules) throws IOException {
-    byte[] init = vminitd.read();
+    byte[] init = vminitd.read(kernel.architecture());
     String key = cacheKey(kernel, modules, init);
     Path target = cacheDir.resolve(kernel.version() + "-" + key + ".cpio");
     if (Files.isRegularFile(target)) {
@@ -154,11 +156,12 @@ public final class InitramfsBuilder {
     }
   }
 
-  static byte[] vminitdFromClasspath() throws IOException {
-    try (InputStream in = InitramfsBuilder.class.getResourceAsStream(VMINITD_RESOURCE)) {
+  static byte[] vminitdFromClasspath(Architecture arch) throws IOException {
+    String resource = VMINITD_RESOURCE + arch.goArch();
+    try (InputStream in = InitramfsBuilder.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IOException(
-            "vminitd is missing from the classpath (resource " + VMINITD_RESOURCE
+            "vminitd for " + arch.platform() + " is missing from the classpath (resource " + resource
                 + " of guest-init): build guest-init with Go available");
       }
       return in.readAllBytes();

@@ -27,27 +27,23 @@ public final class QemuCommandLine {
   /**
    * Returns the full command (binary first) that starts the VM detached ({@code -daemonize}).
    *
-   * @throws IllegalArgumentException when a socket path is too long for a Unix socket
-   * @throws UnsupportedOperationException for a machine type not supported yet (aarch64)
+   * @throws IllegalArgumentException when a socket path is too long for a Unix socket, or the
+   *     binary does not emulate the spec's architecture
    */
   public static List<String> build(VmSpec spec, String qemuBinary) {
     checkSocketPath(spec.agentSocket());
     checkSocketPath(spec.qmpSocket());
     String binaryName = Path.of(qemuBinary).getFileName().toString();
-    if (binaryName.endsWith("aarch64")) {
-      // TODO: `-M virt,gic-version=max` with virtio-mmio devices from the device tree.
-      throw new UnsupportedOperationException(
-          "aarch64 guests (QEMU machine 'virt') are not supported yet");
-    }
-    if (!binaryName.endsWith("x86_64")) {
+    String expected = spec.architecture().qemuBinary();
+    if (!binaryName.endsWith(spec.architecture().qemuName())) {
       throw new IllegalArgumentException(
-          "unsupported QEMU binary '" + qemuBinary + "': expected qemu-system-x86_64");
+          "unsupported QEMU binary '" + qemuBinary + "': a " + spec.architecture().platform()
+              + " guest needs " + expected);
     }
     String memory = spec.memoryMib() + "M";
     List<String> cmd = new ArrayList<>();
     cmd.add(qemuBinary);
-    // The Debian kernel finds virtio-mmio devices only through ACPI: keep it on.
-    cmd.addAll(List.of("-M", "microvm,acpi=on"));
+    cmd.addAll(machineArgs(spec));
     cmd.addAll(List.of("-accel", spec.accelerator().qemuName()));
     cmd.addAll(List.of("-cpu", spec.accelerator() == Accelerator.TCG ? "max" : "host"));
     cmd.addAll(List.of("-m", memory, "-smp", Integer.toString(spec.cpus())));
@@ -84,10 +80,48 @@ public final class QemuCommandLine {
     return List.copyOf(cmd);
   }
 
+  /**
+   * The machine: on x86_64 {@code microvm}, on aarch64 {@code virt}. Both give the same
+   * virtio-mmio transports ({@code virtio-*-device}), so the devices, the guest's modules and
+   * vminitd are the same on both; only how the guest finds them differs (ACPI on microvm, the
+   * device tree on virt).
+   */
+  static List<String> machineArgs(VmSpec spec) {
+    return switch (spec.architecture()) {
+      case X86_64 -> microvmArgs();
+      case AARCH64 -> virtArgs();
+    };
+  }
+
+  /** The Debian kernel finds virtio-mmio devices only through ACPI: keep it on. */
+  private static List<String> microvmArgs() {
+    return List.of("-M", "microvm,acpi=on");
+  }
+
+  /**
+   * QEMU's {@code virt} board booted directly from {@code -kernel} (no firmware, so the guest gets a
+   * device tree, not ACPI): a PL011 UART (Debian's arm64 kernels have {@code amba-pl011} built
+   * in), a PL031 RTC, PSCI for power off, and virtio-mmio transports the device tree describes
+   * ({@code virtio_mmio} finds them without {@code virtio_mmio.device=} arguments).
+   * {@code gic-version=max}: the best interrupt controller the accelerator offers (GICv3 under TCG
+   * and KVM, which beyond 8 CPUs needs it). The board's PCIe host stays unused.
+   */
+  private static List<String> virtArgs() {
+    return List.of("-M", "virt,gic-version=max");
+  }
+
+  /** The guest's console device: the 16550 UART on x86, the PL011 on aarch64. */
+  static String console(Architecture arch) {
+    return switch (arch) {
+      case X86_64 -> "ttyS0";
+      case AARCH64 -> "ttyAMA0";
+    };
+  }
+
   /** The kernel command line: our fixed words, the vminitd contract, then the spec's extras. */
   static String kernelCommandLine(VmSpec spec) {
     List<String> words = new ArrayList<>();
-    words.addAll(List.of("console=ttyS0", "quiet", "panic=-1"));
+    words.addAll(List.of("console=" + console(spec.architecture()), "quiet", "panic=-1"));
     words.add("linux.agent=" + AGENT_PORT);
     words.add("linux.root=/dev/vda");
     words.add("linux.hostname=" + spec.hostname());

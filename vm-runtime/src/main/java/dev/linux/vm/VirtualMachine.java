@@ -42,9 +42,9 @@ public final class VirtualMachine {
     this.consoleLog = consoleLog;
   }
 
-  /** Starts the VM with the host's QEMU for this architecture; returns once QEMU runs it. */
+  /** Starts the VM with the QEMU for the guest's architecture; returns once QEMU runs it. */
   public static VirtualMachine start(VmSpec spec) throws VmException {
-    return start(spec, defaultQemuBinary());
+    return start(spec, spec.architecture().qemuBinary());
   }
 
   /**
@@ -61,6 +61,10 @@ public final class VirtualMachine {
     if (running.isPresent()) {
       throw new VmException(
           "VM " + spec.name() + " is already running (pid " + running.get().pid() + ")");
+    }
+    if (spec.architecture() != Architecture.host() && spec.accelerator() != Accelerator.TCG) {
+      throw new VmException("a " + spec.architecture().platform() + " guest on a "
+          + Architecture.host().platform() + " host runs under TCG only, not " + spec.accelerator().qemuName());
     }
     requireFile(spec.kernel(), "kernel image");
     requireFile(spec.initrd(), "initramfs");

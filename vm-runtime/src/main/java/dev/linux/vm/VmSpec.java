@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param network how the guest reaches the network ({@link NetworkMode#USER} unless said otherwise)
  * @param shares virtiofs devices, their servers already listening; vminitd mounts them in the
  *     environment (tags must be unique)
+ * @param architecture the guest's CPU architecture (the host's unless said otherwise); it picks the
+ *     QEMU binary and machine ({@code microvm} for x86_64, {@code virt} for aarch64)
  */
 public record VmSpec(
     String name,
@@ -39,7 +41,8 @@ public record VmSpec(
     String hostname,
     List<String> kernelArgs,
     NetworkMode network,
-    List<VirtiofsMount> shares) {
+    List<VirtiofsMount> shares,
+    Architecture architecture) {
 
   static final long MIB = 1024 * 1024;
 
@@ -93,9 +96,69 @@ public record VmSpec(
     if (shares.stream().map(VirtiofsMount::tag).distinct().count() != shares.size()) {
       throw new IllegalArgumentException("virtiofs tags must be unique: " + shares);
     }
+    Objects.requireNonNull(architecture, "architecture");
   }
 
-  /** A spec with {@link NetworkMode#USER} networking and no shared directories. */
+  /** A spec for a guest of the host's architecture. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs,
+      NetworkMode network,
+      List<VirtiofsMount> shares) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
+        kernelArgs, network, shares, Architecture.host());
+  }
+
+  /** A spec without shared directories. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs,
+      NetworkMode network,
+      Architecture architecture) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
+        kernelArgs, network, List.of(), architecture);
+  }
+
+  /** A spec without shared directories, for a guest of the host's architecture. */
+  public VmSpec(
+      String name,
+      Path kernel,
+      Path initrd,
+      Path disk,
+      int cpus,
+      long memoryBytes,
+      Accelerator accelerator,
+      Path runtimeDir,
+      Path consoleLog,
+      String hostname,
+      List<String> kernelArgs,
+      NetworkMode network) {
+    this(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir, consoleLog, hostname,
+        kernelArgs, network, List.of(), Architecture.host());
+  }
+
+  /**
+   * A spec with {@link NetworkMode#USER} networking and no shared directories, for a guest of the
+   * host's architecture.
+   */
   public VmSpec(
       String name,
       Path kernel,
@@ -115,13 +178,19 @@ public record VmSpec(
   /** This spec with another network mode. */
   public VmSpec withNetwork(NetworkMode mode) {
     return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
-        consoleLog, hostname, kernelArgs, mode, shares);
+        consoleLog, hostname, kernelArgs, mode, shares, architecture);
   }
 
   /** This spec with {@code shares} as its virtiofs devices. */
   public VmSpec withShares(List<VirtiofsMount> shares) {
     return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
-        consoleLog, hostname, kernelArgs, network, shares);
+        consoleLog, hostname, kernelArgs, network, shares, architecture);
+  }
+
+  /** This spec for a guest of another architecture. */
+  public VmSpec withArchitecture(Architecture arch) {
+    return new VmSpec(name, kernel, initrd, disk, cpus, memoryBytes, accelerator, runtimeDir,
+        consoleLog, hostname, kernelArgs, network, shares, arch);
   }
 
   /**

@@ -5,146 +5,174 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KernelProvisionerTest {
-  private static final String VERSION = "6.1.0-56-cloud-amd64";
-  private static final String PACKAGE = "linux-image-" + VERSION;
+  private static final String OLD = "6.1.0-56-cloud-amd64";
+  private static final String NEW = "6.1.0-57-cloud-amd64";
 
   @TempDir Path data;
+  @TempDir Path etcApt;
   private final List<String> progress = new ArrayList<>();
+  private final FakeArchive archive = new FakeArchive();
+  private final List<String> verified = new ArrayList<>();
+  private Instant now = Instant.parse("2026-01-10T10:00:00Z");
 
-  /** Plays apt-cache, apt-get and dpkg; failures are injected per program. */
-  private static final class FakeApt implements CommandRunner {
-    final List<List<String>> calls = new ArrayList<>();
-    CommandRunner.Result aptCache = new CommandRunner.Result(0, "linux-image-cloud-amd64\n  Depends: " + PACKAGE + "\n", "");
-    CommandRunner.Result download = new CommandRunner.Result(0, "Get:1 ...", "W: Download is performed unsandboxed as root");
-    CommandRunner.Result unpack = new CommandRunner.Result(0, "", "");
-    boolean aptCacheMissing;
-
-    @Override
-    public Result run(List<String> command, Path dir) throws IOException {
-      calls.add(command);
-      switch (command.get(0)) {
-        case "apt-cache" -> {
-          if (aptCacheMissing) {
-            throw new IOException("apt-cache: cannot run: No such file or directory");
-          }
-          return aptCache;
-        }
-        case "apt-get" -> {
-          if (download.exitCode() == 0) {
-            Files.writeString(dir.resolve(command.get(2) + "_6.1.192-2_amd64.deb"), "deb");
-          }
-          return download;
-        }
-        case "dpkg" -> {
-          if (unpack.exitCode() == 0) {
-            Path root = Path.of(command.get(3));
-            Files.createDirectories(root.resolve("boot"));
-            Files.writeString(root.resolve("boot/vmlinuz-" + VERSION), "kernel");
-            Path modules = Files.createDirectories(root.resolve("lib/modules/" + VERSION + "/kernel"));
-            Files.writeString(modules.resolve("../modules.builtin"), "");
-          }
-          return unpack;
-        }
-        default -> throw new IOException("unexpected " + command);
-      }
-    }
-
-    List<String> programs() {
-      return calls.stream().map(c -> c.get(0) + " " + c.get(1)).toList();
-    }
+  /** bookworm has the old kernel, bookworm-security the new one (as on a real Debian host). */
+  @BeforeEach
+  void publish() throws Exception {
+    archive.suite("bookworm", "amd64",
+        archive.deb("linux-image-cloud-amd64", "6.1.140-1", "linux-image-" + OLD + " (= 6.1.140-1)",
+            "pool/main/l/linux-signed-amd64/meta_6.1.140-1_amd64.deb", new byte[10])
+        + archive.deb("linux-image-" + OLD, "6.1.140-1", "kmod, linux-base (>= 4.3~)",
+            "pool/main/l/linux-signed-amd64/old_amd64.deb", FakeArchive.kernelDeb(OLD))
+        + archive.deb("linux-image-amd64", "6.1.140-1", "linux-image-6.1.0-56-amd64",
+            "pool/main/l/generic.deb", new byte[10])
+        + archive.deb("bash", "5.2", "", "pool/main/b/bash.deb", new byte[10]));
+    archive.suite("bookworm-security", "amd64",
+        archive.deb("linux-image-cloud-amd64", "6.1.192-3", "linux-image-" + NEW + " (= 6.1.192-3)",
+            "pool/updates/meta.deb", new byte[10])
+        + archive.deb("linux-image-" + NEW, "6.1.192-3", "kmod",
+            "pool/updates/main/l/linux-signed-amd64/new_amd64.deb", FakeArchive.kernelDeb(NEW)));
+    Files.writeString(etcApt.resolve("sources.list"), """
+        deb http://archive.test/debian bookworm main
+        deb http://archive.test/debian bookworm-security main
+        deb-src http://archive.test/debian bookworm main
+        """);
   }
 
-  private KernelProvisioner provisioner(FakeApt apt, String arch) {
-    return new KernelProvisioner(data, progress::add, apt, arch);
+  private KernelProvisioner provisioner(Architecture arch, Optional<String> configured) {
+    Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+    return new KernelProvisioner(data, progress::add, arch, configured, etcApt, archive,
+        (source, file, sig) -> verified.add(source.suite()), clock);
+  }
+
+  private KernelProvisioner provisioner() {
+    return provisioner(Architecture.X86_64, Optional.empty());
   }
 
   @Test
-  void downloadsUnpacksAndMovesIntoPlace() throws Exception {
-    FakeApt apt = new FakeApt();
-    GuestKernel k = provisioner(apt, "amd64").ensureDistributionKernel();
-    assertEquals(VERSION, k.version());
-    assertEquals(data.resolve("kernels/" + VERSION + "/vmlinuz"), k.vmlinuz());
-    assertEquals("kernel", Files.readString(k.vmlinuz()));
-    assertTrue(Files.isRegularFile(k.modulesDir().resolve("modules.builtin")));
-    assertEquals(
-        List.of("apt-cache depends", "apt-get download", "dpkg -x"), apt.programs());
-    assertEquals(List.of("apt-cache", "depends", "linux-image-cloud-amd64"), apt.calls.get(0));
-    assertEquals(List.of("apt-get", "download", PACKAGE), apt.calls.get(1));
-    assertEquals(List.of("downloading guest kernel " + PACKAGE, "guest kernel " + VERSION + " ready"), progress);
+  void downloadsTheNewestCloudKernelOfAllSuitesAndMovesItIntoPlace() throws Exception {
+    GuestKernel k = provisioner().ensureDistributionKernel();
+    assertEquals(NEW, k.version());
+    assertEquals(data.resolve("kernels/" + NEW + "/vmlinuz"), k.vmlinuz());
+    assertEquals("kernel " + NEW, Files.readString(k.vmlinuz()));
+    assertTrue(Files.isRegularFile(k.modulesDir().resolve("kernel/drivers/virtio/virtio.ko")));
+    assertEquals(List.of("bookworm", "bookworm-security"), verified, "each Release signature checked");
+    assertTrue(archive.requests.contains(URI.create(FakeArchive.BASE + "pool/updates/main/l/linux-signed-amd64/new_amd64.deb")));
+    assertTrue(progress.contains("guest kernel " + NEW + " ready"), progress.toString());
+    assertTrue(progress.stream().anyMatch(l -> l.startsWith("downloading linux-image-" + NEW + " 6.1.192-3 (")),
+        progress.toString());
     try (var left = Files.list(data.resolve("kernels"))) {
-      assertEquals(List.of(VERSION), left.map(p -> p.getFileName().toString()).toList(), "no temp dirs left");
+      assertEquals(List.of(".checked-amd64", NEW), left.map(p -> p.getFileName().toString()).sorted().toList(),
+          "no staging directories left");
     }
   }
 
   @Test
-  void presentKernelIsReusedWithoutDownloading() throws Exception {
-    provisioner(new FakeApt(), "amd64").ensureDistributionKernel();
-    FakeApt again = new FakeApt();
-    provisioner(again, "amd64").ensureDistributionKernel();
-    assertEquals(List.of("apt-cache depends"), again.programs());
+  void theArchiveIsAskedAtMostOnceADay() throws Exception {
+    provisioner().ensureDistributionKernel();
+    archive.requests.clear();
+    now = now.plusSeconds(3600);
+    assertEquals(NEW, provisioner().ensureDistributionKernel().version());
+    assertEquals(List.of(), archive.requests, "no network within a day");
+    now = now.plus(KernelProvisioner.CHECK_INTERVAL);
+    assertEquals(NEW, provisioner().ensureDistributionKernel().version());
+    assertTrue(archive.requests.size() >= 4, "indexes read again");
+    assertTrue(archive.requests.stream().noneMatch(u -> u.getPath().endsWith(".deb")), "present kernel not downloaded");
   }
 
   @Test
-  void withoutAptThePresentKernelIsUsedWithANotice() throws Exception {
-    provisioner(new FakeApt(), "amd64").ensureDistributionKernel();
+  void unreachableArchiveFallsBackToTheProvisionedKernelWithANotice() throws Exception {
+    provisioner().ensureDistributionKernel();
+    now = now.plus(KernelProvisioner.CHECK_INTERVAL).plusSeconds(1);
+    archive.unreachable = true;
     progress.clear();
-    FakeApt noApt = new FakeApt();
-    noApt.aptCacheMissing = true;
-    GuestKernel k = provisioner(noApt, "amd64").ensureDistributionKernel();
-    assertEquals(VERSION, k.version());
+    assertEquals(NEW, provisioner().ensureDistributionKernel().version());
     assertEquals(1, progress.size());
-    assertTrue(progress.get(0).startsWith("using guest kernel " + VERSION), progress.get(0));
+    assertTrue(progress.get(0).startsWith("using guest kernel " + NEW + " (cannot read the package archive"), progress.get(0));
   }
 
   @Test
-  void withoutAptAndWithoutKernelTheErrorSaysWhatToDo() {
-    FakeApt noApt = new FakeApt();
-    noApt.aptCacheMissing = true;
-    var e = assertThrows(IOException.class, () -> provisioner(noApt, "amd64").ensureDistributionKernel());
-    assertTrue(e.getMessage().contains("name one in the configuration"), e.getMessage());
-  }
-
-  @Test
-  void downloadFailureReportsItsLastLine() {
-    FakeApt apt = new FakeApt();
-    apt.download = new CommandRunner.Result(100, "", "Reading package lists...\nE: Unable to locate package " + PACKAGE + "\n");
-    var e = assertThrows(IOException.class, () -> provisioner(apt, "amd64").ensureDistributionKernel());
-    assertEquals("apt-get download " + PACKAGE + ": E: Unable to locate package " + PACKAGE, e.getMessage());
-    assertTrue(provisioner(apt, "amd64").installed(VERSION).isEmpty());
-  }
-
-  @Test
-  void unpackFailureIsReportedAndLeavesNothing() throws Exception {
-    FakeApt apt = new FakeApt();
-    apt.unpack = new CommandRunner.Result(2, "", "dpkg-deb: error: archive is corrupt\n");
-    var e = assertThrows(IOException.class, () -> provisioner(apt, "amd64").ensureDistributionKernel());
-    assertTrue(e.getMessage().startsWith("dpkg -x " + PACKAGE), e.getMessage());
-    assertTrue(e.getMessage().endsWith("dpkg-deb: error: archive is corrupt"));
+  void corruptedDownloadIsRefusedAndLeavesNothing() throws Exception {
+    URI deb = URI.create(FakeArchive.BASE + "pool/updates/main/l/linux-signed-amd64/new_amd64.deb");
+    byte[] bytes = archive.files.get(deb).clone();
+    bytes[bytes.length / 2] ^= 1;
+    archive.files.put(deb, bytes);
+    var e = assertThrows(IOException.class, () -> provisioner().ensureDistributionKernel());
+    assertTrue(e.getMessage().startsWith("linux-image-" + NEW + ": refusing a corrupted download from " + deb), e.getMessage());
     try (var left = Files.list(data.resolve("kernels"))) {
-      assertEquals(0, left.count());
+      assertEquals(List.of(), left.toList());
     }
   }
 
   @Test
-  void aptCacheWithoutAnImageDependencyFails() {
-    FakeApt apt = new FakeApt();
-    apt.aptCache = new CommandRunner.Result(0, "linux-image-cloud-amd64\n", "");
-    var e = assertThrows(IOException.class, () -> provisioner(apt, "amd64").ensureDistributionKernel());
-    assertTrue(e.getMessage().contains("names no linux-image package"), e.getMessage());
+  void corruptedIndexIsRefused() throws Exception {
+    URI index = URI.create(FakeArchive.BASE + "dists/bookworm-security/main/binary-amd64/Packages.xz");
+    byte[] other = FakeArchive.xz("Package: linux-image-cloud-amd64\nVersion: 9\nDepends: linux-image-evil\n".getBytes());
+    archive.files.put(index, other);
+    var e = assertThrows(IOException.class, () -> provisioner().ensureDistributionKernel());
+    assertTrue(e.getMessage().startsWith(index + ": checksum mismatch"), e.getMessage());
   }
 
   @Test
-  void arm64UsesTheArm64Package() throws Exception {
-    assertEquals("linux-image-cloud-arm64", provisioner(new FakeApt(), "aarch64").metaPackage());
-    assertThrows(IOException.class, () -> provisioner(new FakeApt(), "riscv64").metaPackage());
+  void badSignatureIsRefused() {
+    KernelProvisioner p = new KernelProvisioner(data, progress::add, Architecture.X86_64, Optional.empty(), etcApt,
+        archive, (source, file, sig) -> { throw new IOException(source + ": bad or unknown Release signature"); },
+        Clock.systemUTC());
+    var e = assertThrows(IOException.class, p::ensureDistributionKernel);
+    assertTrue(e.getMessage().endsWith("bad or unknown Release signature"), e.getMessage());
+  }
+
+  @Test
+  void withoutSourcesTheErrorNamesTheSetting() throws Exception {
+    Files.delete(etcApt.resolve("sources.list"));
+    var e = assertThrows(IOException.class, () -> provisioner().ensureDistributionKernel());
+    assertTrue(e.getMessage().contains("set kernelArchive in linux.conf (or LINUX_KERNEL_ARCHIVE)"), e.getMessage());
+  }
+
+  @Test
+  void theConfiguredArchiveWinsOverAptSources() throws Exception {
+    Files.writeString(etcApt.resolve("sources.list"), "deb http://ubuntu.test/ubuntu noble main\n");
+    GuestKernel k = provisioner(Architecture.X86_64, Optional.of(FakeArchive.BASE + " bookworm")).ensureDistributionKernel();
+    assertEquals(OLD, k.version());
+    assertTrue(archive.requests.stream().noneMatch(u -> u.getHost().equals("ubuntu.test")));
+  }
+
+  @Test
+  void anArchiveWithoutTheKernelNamesTheSetting() {
+    var e = assertThrows(IOException.class,
+        () -> provisioner(Architecture.AARCH64, Optional.empty()).ensureDistributionKernel());
+    assertTrue(e.getMessage().startsWith("no linux-image-cloud-arm64 or linux-image-arm64 in"), e.getMessage());
+    assertTrue(e.getMessage().contains("set kernelArchive"), e.getMessage());
+  }
+
+  @Test
+  void archiveSettingIsUriAndOptionalSuite() throws Exception {
+    assertEquals("https://m.test/debian/ stable",
+        KernelProvisioner.parseArchiveSetting("https://m.test/debian").toString());
+    assertEquals("file:/srv/debian/ trixie", KernelProvisioner.parseArchiveSetting(" file:/srv/debian  trixie ").toString());
+    var e = assertThrows(IOException.class, () -> KernelProvisioner.parseArchiveSetting("deb.debian.org/debian"));
+    assertTrue(e.getMessage().startsWith("kernelArchive must be 'URI [SUITE]'"), e.getMessage());
+  }
+
+  @Test
+  void metaPackagesPerArchitecture() {
+    assertEquals(List.of("linux-image-cloud-amd64", "linux-image-amd64"), provisioner().metaPackages());
+    assertEquals(List.of("linux-image-cloud-arm64", "linux-image-arm64"),
+        provisioner(Architecture.AARCH64, Optional.empty()).metaPackages());
+    assertEquals("6.1.0-9-arm64", KernelProvisioner.versionOf("linux-image-6.1.0-9-arm64-unsigned"));
   }
 
   @Test

@@ -22,7 +22,9 @@ class QemuCommandLineTest {
         runDir,
         Path.of("/e/dev/console.log"),
         "dev",
-        List.of("linux.debug=1"));
+        List.of("linux.debug=1"),
+        NetworkMode.USER,
+        Architecture.X86_64);
   }
 
   static VmSpec spec(Accelerator accel) {
@@ -179,12 +181,59 @@ class QemuCommandLineTest {
   }
 
   @Test
-  void aarch64IsNotSupportedYet() {
-    var e =
-        assertThrows(
-            UnsupportedOperationException.class,
-            () -> QemuCommandLine.build(spec(Accelerator.HVF), "qemu-system-aarch64"));
-    assertTrue(e.getMessage().contains("aarch64"));
+  void aarch64UsesTheVirtMachineWithTheSameMmioDevices() {
+    VmSpec arm = spec(Accelerator.TCG).withArchitecture(Architecture.AARCH64);
+    List<String> cmd = QemuCommandLine.build(arm, "/usr/bin/qemu-system-aarch64");
+    assertEquals("/usr/bin/qemu-system-aarch64", cmd.get(0));
+    assertEquals("virt,gic-version=max", value(cmd, "-M"));
+    assertEquals("tcg", value(cmd, "-accel"));
+    assertEquals("max", value(cmd, "-cpu"));
+    assertEquals("512M", value(cmd, "-m"));
+    assertEquals("virtio-mmio.force-legacy=false", value(cmd, "-global"));
+    assertEquals("memory-backend-memfd,id=mem,size=512M,share=on", value(cmd, "-object"));
+    assertEquals("/k/vmlinuz", value(cmd, "-kernel"));
+    assertEquals("/k/initrd.cpio", value(cmd, "-initrd"));
+    assertEquals(
+        "console=ttyAMA0 quiet panic=-1 linux.agent=linux.agent linux.root=/dev/vda"
+            + " linux.hostname=dev linux.net=user linux.debug=1",
+        value(cmd, "-append"));
+    assertEquals("file:/e/dev/console.log", value(cmd, "-serial"));
+    assertEquals(
+        List.of(
+            "virtio-blk-device,drive=root",
+            "virtio-serial-device",
+            "virtserialport,chardev=agent,name=linux.agent",
+            "virtio-rng-device",
+            "virtio-balloon-device,free-page-reporting=on",
+            "virtio-net-device,netdev=net0,mac=" + arm.macAddress()),
+        devices(cmd));
+    // Everything but the machine, the console and the binary is what x86_64 gets.
+    List<String> x86 = QemuCommandLine.build(spec(Accelerator.TCG), "/usr/bin/qemu-system-x86_64");
+    assertEquals(x86.size(), cmd.size());
+    for (int i = 1; i < cmd.size(); i++) {
+      if (!List.of("-M", "-append").contains(cmd.get(i - 1))) {
+        assertEquals(x86.get(i), cmd.get(i), "argument " + i);
+      }
+    }
+  }
+
+  @Test
+  void aarch64UnderKvmOrHvfUsesTheHostCpu() {
+    for (Accelerator accel : List.of(Accelerator.KVM, Accelerator.HVF)) {
+      List<String> cmd = QemuCommandLine.build(
+          spec(accel).withArchitecture(Architecture.AARCH64), "qemu-system-aarch64");
+      assertEquals(accel.qemuName(), value(cmd, "-accel"));
+      assertEquals("host", value(cmd, "-cpu"));
+    }
+  }
+
+  @Test
+  void theBinaryMustEmulateTheGuestsArchitecture() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> QemuCommandLine.build(spec(Accelerator.TCG).withArchitecture(Architecture.AARCH64), "qemu-system-x86_64"));
+    assertEquals("unsupported QEMU binary 'qemu-system-x86_64': a linux/arm64 guest needs qemu-system-aarch64",
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> QemuCommandLine.build(spec(Accelerator.TCG), "qemu-system-aarch64"));
   }
 
   private static List<String> devices(List<String> cmd) {

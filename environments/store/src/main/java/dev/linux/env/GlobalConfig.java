@@ -32,6 +32,7 @@ import java.util.Optional;
  * defaultEnvironment = dev
  * defaultImage = debian:stable
  * kernel = /opt/my-kernel  # holds vmlinuz and modules/
+ * kernelArchive = https://deb.debian.org/debian stable   # where the guest kernel comes from
  * </pre>
  */
 public final class GlobalConfig {
@@ -46,7 +47,9 @@ public final class GlobalConfig {
     IDLE_TIMEOUT("idleTimeout", "60", "seconds without sessions before an environment stops; -1 never"),
     DEFAULT_ENVIRONMENT("defaultEnvironment", "dev", "what run and enter use when no name is given"),
     DEFAULT_IMAGE("defaultImage", CreateOptions.DEFAULT_IMAGE_ALIAS, "the image of new environments"),
-    KERNEL("kernel", "", "a directory holding vmlinuz and modules/ (empty: the distribution's kernel)");
+    KERNEL("kernel", "", "a directory holding vmlinuz and modules/ (empty: the distribution's kernel)"),
+    KERNEL_ARCHIVE("kernelArchive", "",
+        "'URI [SUITE]' of the Debian archive for the guest kernel (empty: the host's apt sources)");
 
     private final String key;
     private final String builtIn;
@@ -118,6 +121,13 @@ public final class GlobalConfig {
           case KERNEL -> {
             if (!value.isEmpty() && !Path.of(value).isAbsolute()) {
               return Optional.of("must be an absolute directory path, not " + value);
+            }
+          }
+          case KERNEL_ARCHIVE -> {
+            if (!value.isEmpty()
+                && !value.strip().matches("(https?://|file:/)\\S+(\\s+\\S+)?")) {
+              return Optional.of("must be 'URI [SUITE]' with an http, https or file URI, e.g. "
+                  + "'https://deb.debian.org/debian stable', not '" + value + "'");
             }
           }
         }

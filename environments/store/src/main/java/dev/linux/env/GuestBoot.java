@@ -1,6 +1,7 @@
 package dev.linux.env;
 
 import dev.linux.vm.Accelerator;
+import dev.linux.vm.Architecture;
 import dev.linux.vm.GuestKernel;
 import dev.linux.vm.InitramfsBuilder;
 import dev.linux.vm.KernelProvisioner;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** What a VM boots: the guest kernel, our initramfs, and the spec tying them to an environment. */
@@ -39,7 +41,9 @@ final class GuestBoot {
       return GuestKernel.configured(kernelDir.get().resolve("vmlinuz"), kernelDir.get().resolve("modules"));
     }
     try {
-      return new KernelProvisioner(home.data(), progress::notice).ensureDistributionKernel();
+      String archive = GlobalConfig.load(home, Map.of()).value(GlobalConfig.Key.KERNEL_ARCHIVE);
+      return new KernelProvisioner(home.data(), progress::notice, Architecture.host(),
+          archive.isBlank() ? Optional.empty() : Optional.of(archive)).ensureDistributionKernel();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while provisioning the guest kernel");

@@ -28,6 +28,7 @@ public final class TestDisks {
   private final List<String[]> files = new ArrayList<>();
   private final List<String> debugfs = new ArrayList<>();
   private String size = "64M";
+  private Path busyboxBinary = Path.of("/bin/busybox");
 
   private TestDisks() {}
 
@@ -70,6 +71,12 @@ public final class TestDisks {
     return this;
   }
 
+  /** Another static busybox than the host's {@code /bin/busybox} (e.g. another architecture's). */
+  public TestDisks binary(Path staticBusybox) {
+    busyboxBinary = staticBusybox;
+    return this;
+  }
+
   public TestDisks size(String mkfsSize) {
     size = mkfsSize;
     return this;
@@ -77,7 +84,7 @@ public final class TestDisks {
 
   /** Makes {@code dir/disk.ext4} (owned by root, whoever runs the test) from {@code dir/rootfs}. */
   public Path build(Path dir) throws Exception {
-    Path busybox = Path.of("/bin/busybox");
+    Path busybox = busyboxBinary;
     if (!Files.isRegularFile(busybox)) {
       throw new AssertionError("VM tests need a static busybox at /bin/busybox: install busybox-static");
     }
