@@ -39,6 +39,7 @@ import picocli.CommandLine.Command;
       ImageCommand.class,
       ImportCommand.class,
       ExportCommand.class,
+      PathCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

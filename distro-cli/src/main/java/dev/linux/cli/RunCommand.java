@@ -36,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the environment (default: the image's, else the user's home).")
+  @Option(names = {"-w", "--workdir", "--cd"}, paramLabel = "DIR", description = "Working directory in the environment (default: the current directory when the environment shares it, else the user's home).")
   String workdir;
 
   @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Run as USER (NAME, NAME:GROUP, UID or UID:GID); default: the environment's default user.")
@@ -67,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
     try (GuestAgent agent = environments.connect(envName)) {
       EnvironmentRecord record = environments.find(envName).orElseThrow();
       String runAs = user != null ? user : environments.defaultUser(record, agent, HostUser.current());
-      ProcessSpec process = GuestProcesses.command(record, runAs, argv, env, workdir);
+      ProcessSpec process = GuestProcesses.command(record, runAs, argv, env,
+          WorkingDirectory.resolve(workdir, environments, envName, spec.commandLine().getErr()));
       if (useTty) {
         return InteractiveSession.run(agent, process);
       }
