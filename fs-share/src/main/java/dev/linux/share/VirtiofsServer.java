@@ -111,6 +111,9 @@ public final class VirtiofsServer implements AutoCloseable {
         ShareSpec share = shares.get(i);
         Export export = new Export("fs" + i, runtimeDir.resolve("fs" + i + ".sock"), share);
         Path log = runtimeDir.resolve("fs" + i + ".log");
+        if (!Files.exists(log)) { // private to the user, like everything in the runtime directory
+          Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         List<String> cmd = command(helper, virtiofsd, export, namespaceArgs);
         processes.add(launch(cmd, log, share));
         exports.add(export);
@@ -283,7 +286,7 @@ public final class VirtiofsServer implements AutoCloseable {
     Path temp = Files.createTempFile(dir, ".sharehelper-", ".tmp");
     try {
       Files.write(temp, bytes);
-      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx------"));
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);
