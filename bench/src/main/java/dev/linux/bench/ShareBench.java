@@ -33,6 +33,10 @@ import java.util.Optional;
  * wc -l} plus a {@code stat} of every file, warm: what {@code git status} does to a tree; the
  * busybox guest has no git). One environment per virtiofsd cache mode given.
  *
+ * <p>The tree must stay below the host's open-file limit: virtiofsd keeps one file open per file
+ * the guest has looked up (on a host with {@code ulimit -Hn} 20,000 a 20,000-file tree fails
+ * with EMFILE; the figures in the README use {@code --tree 8000}).
+ *
  * <p>{@code --modes auto,always} (default), {@code --megabytes N} (default 512), {@code --files N}
  * (default 10000), {@code --tree N} (default 20000), {@code --threads N} (virtiofsd's thread pool).
  */
