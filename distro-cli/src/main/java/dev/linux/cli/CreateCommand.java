@@ -39,11 +39,19 @@ final class CreateCommand implements Callable<Integer> {
   @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, allocated as the guest uses it (default: memory in linux config, else 2G).")
   String memory;
 
+  @Option(names = "--no-home", description = "Do not share the host home (shared by default at the same path, writable).")
+  boolean noHome;
+
+  @Option(names = "--share", paramLabel = "HOST[:GUEST][:ro]",
+      description = "Share a host directory (absolute) at GUEST (default: the same path), read-only with :ro (repeatable).")
+  java.util.List<String> shares = java.util.List.of();
+
   @Option(names = {"-q", "--quiet"}, description = "No progress output.")
   boolean quiet;
 
   @Override
   public Integer call() {
+    dev.linux.env.ShareChanges shareChanges = ShareOptions.changes(noHome ? Boolean.FALSE : null, shares, java.util.List.of());
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
     CreateOptions defaults = CliEnvironment.config().createDefaults();
     CreateOptions options = new CreateOptions(
@@ -51,7 +59,7 @@ final class CreateCommand implements Callable<Integer> {
         disk != null ? ByteSize.parse(disk) : defaults.disk(),
         cpus != null ? cpus : defaults.cpus(),
         memory != null ? ByteSize.parse(memory) : defaults.memory());
-    EnvironmentRecord record = environments.create(EnvName.of(name), options);
+    EnvironmentRecord record = environments.create(EnvName.of(name), options, shareChanges);
     if (!quiet) {
       spec.commandLine().getOut().printf("created %s from %s%n", record.name(), record.image());
     }

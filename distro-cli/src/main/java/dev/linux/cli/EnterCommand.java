@@ -28,6 +28,10 @@ final class EnterCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @picocli.CommandLine.Option(names = {"-w", "--cd"}, paramLabel = "DIR",
+      description = "Start in DIR (default: the current directory when the environment shares it, else your home).")
+  String workdir;
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "NAME")
   String name;
 
@@ -43,7 +47,8 @@ final class EnterCommand implements Callable<Integer> {
       EnvironmentRecord record = environments.find(env).orElseThrow();
       warnAboutConfigProblems(agent);
       String user = environments.defaultUser(record, agent, HostUser.current());
-      return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user));
+      String cwd = WorkingDirectory.resolve(workdir, environments, env, spec.commandLine().getErr());
+      return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user, cwd));
     } catch (AgentException e) {
       throw GuestProcesses.failure(env, e);
     }

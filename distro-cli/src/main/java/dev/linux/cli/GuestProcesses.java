@@ -46,9 +46,14 @@ final class GuestProcesses {
 
   /** The user's login shell, in their home directory. */
   static ProcessSpec loginShell(EnvironmentRecord record, String user) {
+    return loginShell(record, user, "");
+  }
+
+  /** The user's login shell in {@code cwd} ({@code ""}: their home). */
+  static ProcessSpec loginShell(EnvironmentRecord record, String user, String cwd) {
     return command(record, user,
         List.of("/bin/sh", "-c", "if [ -x \"$SHELL\" ]; then exec \"$SHELL\" -l; else exec /bin/sh -l; fi"),
-        List.of(), "");
+        List.of(), cwd);
   }
 
   static List<String> environment(EnvironmentRecord record, List<String> extraEnv) {

@@ -6,6 +6,7 @@ import dev.linux.env.ByteSize;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentInspection;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.EnvironmentShares;
 import dev.linux.env.GlobalConfig;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
       "Show everything about an environment.",
       "Its settings, state, VM process and disk usage; while it runs, also the kernel",
       "and accelerator it booted with, its /etc/wsl.conf's [automount] enabled and any",
-      "invalid values found in that file (configProblems).",
+      "invalid values found in that file (configProblems); the shared directories with",
+      "their state (shares) and what keeps any from being served (shareProblems).",
       "",
       "  linux inspect dev",
       "  linux inspect dev --json | jq .memoryBytes"
@@ -45,6 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     EnvironmentInspection inspection =
         CliEnvironment.environments(spec.commandLine().getErr(), true).inspect(EnvName.of(name));
     Map<String, Object> fields = fields(inspection, config);
+    shares(fields, CliEnvironment.environments(spec.commandLine().getErr(), true).shares(EnvName.of(name)), json);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(fields));
@@ -67,6 +70,30 @@ final class InspectCommand implements Callable<Integer> {
       }
       out.printf("%-19s %s%n", field.getKey() + ":", value);
     }
+  }
+
+  /**
+   * {@code shares}: host, guest path, read-only and state ({@code served}, {@code lost} when its
+   * file server died, {@code stopped}, {@code at the next boot}, ...); {@code shareProblems}: what
+   * keeps a share from being served.
+   */
+  static void shares(Map<String, Object> row, EnvironmentShares.Report report, boolean json) {
+    if (json) {
+      row.put("shares", report.shares().stream().map(s -> {
+        Map<String, Object> share = new LinkedHashMap<>();
+        share.put("host", s.host());
+        share.put("guest", s.guest());
+        share.put("readOnly", s.readOnly());
+        share.put("state", s.state());
+        return share;
+      }).toList());
+    } else {
+      row.put("shares", report.shares().stream()
+          .map(s -> s.host() + (s.host().equals(s.guest()) ? "" : " at " + s.guest())
+              + " (" + (s.readOnly() ? "read-only" : "writable") + ", " + s.state() + ")")
+          .toList());
+    }
+    row.put("shareProblems", report.problems());
   }
 
   static Map<String, Object> fields(EnvironmentInspection inspection, GlobalConfig config) {

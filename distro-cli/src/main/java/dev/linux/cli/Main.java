@@ -48,6 +48,7 @@ public final class Main implements Runnable {
       ImageCommand.class,
       ImportCommand.class,
       ExportCommand.class,
+      PathCommand.class,
       CommandLine.HelpCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

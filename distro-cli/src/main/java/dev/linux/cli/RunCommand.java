@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the environment (default: the image's, else the user's home).")
+  @Option(names = {"-w", "--workdir", "--cd"}, paramLabel = "DIR", description = "Working directory in the environment (default: the current directory when the environment shares it, else the user's home).")
   String workdir;
 
   @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Run as USER (NAME, NAME:GROUP, UID or UID:GID); default: the environment's default user.")
@@ -73,7 +73,8 @@ final class RunCommand implements Callable<Integer> {
       StartupTrace.mark("record");
       String runAs = user != null ? user : environments.defaultUser(record, agent, HostUser.current());
       StartupTrace.mark("default user (describe, ensure)");
-      ProcessSpec process = GuestProcesses.command(record, runAs, argv, env, workdir);
+      ProcessSpec process = GuestProcesses.command(record, runAs, argv, env,
+          WorkingDirectory.resolve(workdir, environments, envName, spec.commandLine().getErr()));
       if (useTty) {
         return InteractiveSession.run(agent, process);
       }

@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
       "",
       "  linux set dev --memory 8G --cpus 4 && linux restart dev",
       "  linux set dev --idle-timeout -1    never stop dev when idle",
-      "  linux set dev --systemd true       boot with the distribution's own init (systemd)"
+      "  linux set dev --systemd true       boot with the distribution's own init (systemd)",
+      "  linux set dev --share /srv/data:/data:ro --unshare /opt/old",
+      "  linux set dev --home false         stop sharing the host home"
     })
 final class SetCommand implements Callable<Integer> {
 
@@ -43,18 +45,36 @@ final class SetCommand implements Callable<Integer> {
           + "by default the image's /etc/wsl.conf [boot] systemd decides.")
   Boolean systemd;
 
+  @Option(names = "--home", paramLabel = "true|false", arity = "1",
+      description = "Share the host home at the same path (the default, unless the image's /etc/wsl.conf says [automount] enabled = false).")
+  Boolean home;
+
+  @Option(names = "--share", paramLabel = "HOST[:GUEST][:ro]",
+      description = "Share another host directory (absolute) at GUEST (default: the same path), read-only with :ro (repeatable).")
+  java.util.List<String> shares = java.util.List.of();
+
+  @Option(names = "--unshare", paramLabel = "PATH", description = "Stop sharing the directory with this host or guest path (repeatable).")
+  java.util.List<String> unshares = java.util.List.of();
+
   @Override
   public Integer call() {
     EnvName env = EnvName.of(name);
     EnvironmentSettings settings = new EnvironmentSettings(
         Optional.ofNullable(cpus), Optional.ofNullable(memory).map(ByteSize::parse), Optional.ofNullable(idleTimeout),
         Optional.ofNullable(systemd));
+    dev.linux.env.ShareChanges shareChanges = ShareOptions.changes(home, shares, unshares);
     Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), true);
-    environments.update(env, settings);
-    boolean bootSettings = cpus != null || memory != null || systemd != null;
+    // Shares first: they are checked against the record, and a bad one must leave everything as it was.
+    if (!shareChanges.isEmpty()) {
+      environments.update(env, shareChanges);
+    }
+    if (!settings.isEmpty() || shareChanges.isEmpty()) {
+      environments.update(env, settings);
+    }
+    boolean bootSettings = cpus != null || memory != null || systemd != null || !shareChanges.isEmpty();
     if (bootSettings && environments.isRunning(env)) {
       spec.commandLine().getErr().println(
-          name + " is running: cpus, memory and systemd apply when it next boots (linux restart " + name + ")");
+          name + " is running: cpus, memory, systemd and shares apply when it next boots (linux restart " + name + ")");
     }
     return 0;
   }

@@ -34,10 +34,13 @@ final class CliProcess {
   private final String classpath;
   private final Map<String, String> env = new TreeMap<>();
   private final String runAsUser;
+  private final Path linuxHome;
+  private Path directory;
 
   CliProcess(String classpath, Path linuxHome, Path kernelDir, String runAsUser) {
     this.classpath = classpath;
     this.runAsUser = runAsUser;
+    this.linuxHome = linuxHome;
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("LINUX_HOME", linuxHome.toString());
     env.put("LINUX_KERNEL", kernelDir.toString());
@@ -49,12 +52,18 @@ final class CliProcess {
     return this;
   }
 
+  /** Runs later commands in {@code dir} (default: the test's own working directory). */
+  CliProcess directory(Path dir) {
+    this.directory = dir;
+    return this;
+  }
+
   Result run(String... args) throws IOException, InterruptedException {
     return run(new byte[0], args);
   }
 
   Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command(args)).start();
+    Process process = new ProcessBuilder(command(args)).directory(directory == null ? null : directory.toFile()).start();
     CompletableFuture<byte[]> out = drain(process.getInputStream());
     CompletableFuture<byte[]> err = drain(process.getErrorStream());
     try (OutputStream in = process.getOutputStream()) {
@@ -97,10 +106,14 @@ final class CliProcess {
     command.add("-i");
     env.forEach((k, v) -> command.add(k + "=" + v));
     if (runAsUser != null) {
-      command.add("HOME=/home/" + runAsUser);
+      if (!env.containsKey("HOME")) {
+        command.add("HOME=/home/" + runAsUser);
+      }
       command.add("USER=" + runAsUser);
-    } else {
-      command.add("HOME=" + System.getProperty("user.home"));
+    } else if (!env.containsKey("HOME")) {
+      // Not root's real home: environments share the host home by default, and tests must not
+      // write into /root through it (nor lose the guest's own /root under it).
+      command.add("HOME=" + hostHome());
     }
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
@@ -110,6 +123,17 @@ final class CliProcess {
     command.addAll(List.of("-cp", classpath, "dev.linux.cli.Main"));
     command.addAll(List.of(args));
     return command;
+  }
+
+  /** The home a test's CLI runs with as root: {@code LINUX_HOME/host-home}, made on first use. */
+  private String hostHome() {
+    Path home = linuxHome.resolve("host-home");
+    try {
+      java.nio.file.Files.createDirectories(home);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return home.toString();
   }
 
   private static CompletableFuture<byte[]> drain(InputStream stream) {

@@ -132,7 +132,7 @@ class NonRootLifecycleIT {
     assertTrue(TestResources.host("id", "-u", user).exit() == 0);
   }
 
-  private static String copyClasspath(String classpath, Path target) throws Exception {
+  static String copyClasspath(String classpath, Path target) throws Exception {
     List<String> entries = new ArrayList<>();
     int i = 0;
     for (String entry : classpath.split(File.pathSeparator)) {

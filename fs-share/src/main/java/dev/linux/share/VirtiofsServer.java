@@ -43,8 +43,26 @@ public final class VirtiofsServer implements AutoCloseable {
   /** One served share: what QEMU's {@code vhost-user-fs-device} and the guest's mount need. */
   public record Export(String tag, Path socket, ShareSpec share) {}
 
-  /** virtiofsd's cache mode (to be measured; {@code auto} is virtiofsd's default). */
+  /**
+   * virtiofsd's cache mode: {@code auto} (virtiofsd's default; measured against {@code always} in
+   * {@code bench/run share}, see the README). {@code LINUX_VIRTIOFSD_CACHE} (or the system property
+   * {@code linux.virtiofsd.cache}) overrides it: {@code none}, {@code auto} or {@code always}.
+   */
   static final String CACHE_MODE = "auto";
+
+  static String cacheMode() {
+    String mode = System.getProperty("linux.virtiofsd.cache", System.getenv().getOrDefault("LINUX_VIRTIOFSD_CACHE", CACHE_MODE));
+    if (!List.of("none", "auto", "always").contains(mode)) {
+      throw new IllegalArgumentException("LINUX_VIRTIOFSD_CACHE must be none, auto or always, not " + mode);
+    }
+    return mode;
+  }
+
+  /** virtiofsd's thread pool ({@code --thread-pool-size}); empty: virtiofsd's default (64). */
+  static java.util.Optional<Integer> threadPool() {
+    String n = System.getProperty("linux.virtiofsd.threads", System.getenv("LINUX_VIRTIOFSD_THREADS"));
+    return n == null || n.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Integer.parseInt(n.strip()));
+  }
 
   static final String HELPER_RESOURCE = "/dev/linux/share/sharehelper";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
@@ -93,6 +111,9 @@ public final class VirtiofsServer implements AutoCloseable {
         ShareSpec share = shares.get(i);
         Export export = new Export("fs" + i, runtimeDir.resolve("fs" + i + ".sock"), share);
         Path log = runtimeDir.resolve("fs" + i + ".log");
+        if (!Files.exists(log)) { // private to the user, like everything in the runtime directory
+          Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         List<String> cmd = command(helper, virtiofsd, export, namespaceArgs);
         processes.add(launch(cmd, log, share));
         exports.add(export);
@@ -123,7 +144,8 @@ public final class VirtiofsServer implements AutoCloseable {
     cmd.addAll(List.of("-o", "sandbox=namespace"));
     // Mounts below the share (another file system under the home) get their own inode space.
     cmd.addAll(List.of("-o", "announce_submounts"));
-    cmd.addAll(List.of("-o", "cache=" + CACHE_MODE));
+    cmd.addAll(List.of("-o", "cache=" + cacheMode()));
+    threadPool().ifPresent(n -> cmd.add("--thread-pool-size=" + n));
     // No xattrs: nothing needs them yet, and they would expose security.* labels of the host.
     cmd.addAll(List.of("-o", "no_xattr"));
     return List.copyOf(cmd);
@@ -264,7 +286,7 @@ public final class VirtiofsServer implements AutoCloseable {
     Path temp = Files.createTempFile(dir, ".sharehelper-", ".tmp");
     try {
       Files.write(temp, bytes);
-      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx------"));
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);

@@ -2,6 +2,7 @@ package dev.linux.env;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -27,6 +28,10 @@ import java.util.Objects;
  * @param stateReason why the last boot failed while {@code state} is {@link
  *     EnvironmentState#BROKEN}, one line; null in every other state
  * @param lastStarted when it last finished booting; null until its first boot
+ * @param shareHome whether the host home is shared at the same path; null (the default, and every
+ *     record written before sharing existed) shares it unless the image's {@code /etc/wsl.conf}
+ *     says {@code [automount] enabled = false}
+ * @param shares more host directories shared with it, in the order added; never null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -42,14 +47,16 @@ public record EnvironmentRecord(
     Boolean systemd,
     EnvironmentState state,
     String stateReason,
-    Instant lastStarted) {
+    Instant lastStarted,
+    Boolean shareHome,
+    List<ShareSetting> shares) {
 
   /** A record of a new environment, with the global idle timeout. */
   public EnvironmentRecord(
       String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
       long diskBytes, ImageDefaults imageDefaults) {
     this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null, null,
-        EnvironmentState.CREATED, null, null);
+        EnvironmentState.CREATED, null, null, null, List.of());
   }
 
   public EnvironmentRecord {
@@ -57,6 +64,7 @@ public record EnvironmentRecord(
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(created, "created");
     imageDefaults = imageDefaults == null ? ImageDefaults.NONE : imageDefaults;
+    shares = shares == null ? List.of() : List.copyOf(shares);
     state = state == null ? EnvironmentState.CREATED : state;
     stateReason = state == EnvironmentState.BROKEN ? stateReason : null;
     if (idleTimeoutSeconds != null && idleTimeoutSeconds < -1) {
@@ -99,39 +107,47 @@ public record EnvironmentRecord(
   // component added later cannot be dropped by a caller that rebuilds the record by hand.
 
   public EnvironmentRecord withName(EnvName newName) {
-    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withCreated(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withCpus(int newCpus) {
-    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withMemoryBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withDiskBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withIdleTimeoutSeconds(Long seconds) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withSystemd(Boolean enabled) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted, shareHome, shares);
   }
 
   /** A copy in {@code newState}; {@code reason} says why when it is broken (dropped otherwise). */
   public EnvironmentRecord withState(EnvironmentState newState, String reason) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted, shareHome, shares);
   }
 
   public EnvironmentRecord withLastStarted(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when, shareHome, shares);
+  }
+
+  public EnvironmentRecord withShareHome(Boolean share) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, share, shares);
+  }
+
+  public EnvironmentRecord withShares(List<ShareSetting> newShares) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, newShares);
   }
 }

@@ -63,10 +63,16 @@ public final class Environments {
 
   /** Writes a new environment's disk from its image; on any failure nothing is left behind. */
   public EnvironmentRecord create(EnvName name, CreateOptions options) {
+    return create(name, options, ShareChanges.NONE);
+  }
+
+  /** {@link #create(EnvName, CreateOptions)} with share settings other than the defaults, checked first. */
+  public EnvironmentRecord create(EnvName name, CreateOptions options, ShareChanges shares) {
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       if (store.find(name).isPresent()) {
         throw store.alreadyExists(name);
       }
+      shares.applyTo(new EnvironmentRecord(name.value(), "-", null, Instant.EPOCH, 1, 64L << 20, 32L << 20, null), hostHome());
       ImageResolver.ResolvedImage image = new ImageResolver(home, progress).resolve(options.image());
       EnvironmentRecord record = store.create(name, files -> {
         try {
@@ -74,10 +80,10 @@ public final class Environments {
         } catch (ImageException | IllegalArgumentException e) {
           throw new EnvException(EnvException.Code.INVALID_ARGUMENT, "image " + image.displayName() + ": " + e.getMessage(), e);
         }
-        return new EnvironmentRecord(
+        return shares.applyTo(new EnvironmentRecord(
             name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
             options.cpus(), options.memory().bytes(), options.disk().bytes(),
-            ImageDefaults.from(image.image().config()));
+            ImageDefaults.from(image.image().config())), hostHome());
       });
       return record;
     }
@@ -158,11 +164,20 @@ public final class Environments {
     if (owner != null) {
       return owner.stop(name, grace);
     }
+    return stop(name, grace, null);
+  }
+
+  /**
+   * Stops a running environment that cannot go on (its file server died), in-process, and records
+   * it as {@code broken} with {@code brokenReason} (null: an ordinary stop).
+   */
+  public boolean stop(EnvName name, Duration grace, String brokenReason) {
     store.get(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       EnvironmentRecord record = store.get(name);
       Optional<VirtualMachine> vm = VirtualMachine.find(home.files(name).runtime());
       if (vm.isEmpty()) {
+        EnvironmentShares.stop(home.files(name).runtime());
         if (EnvironmentState.effective(record.state(), false) != record.state()) {
           store.save(record.withState(EnvironmentState.STOPPED, null));
         }
@@ -175,7 +190,9 @@ public final class Environments {
         saveStateAfterFailedStop(record, e);
         throw e;
       }
-      store.save(record.withState(EnvironmentState.STOPPED, null));
+      EnvironmentShares.stop(home.files(name).runtime());
+      store.save(brokenReason == null ? record.withState(EnvironmentState.STOPPED, null)
+          : record.withState(EnvironmentState.BROKEN, brokenReason));
       return true;
     } catch (VmException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot stop " + name + ": " + e.getMessage(), e);
@@ -199,6 +216,7 @@ public final class Environments {
         }
         vm.get().stop(Duration.ofSeconds(2));
       }
+      EnvironmentShares.stop(home.files(name).runtime());
       store.remove(name);
     } catch (VmException e) {
       throw new EnvException(EnvException.Code.UNAVAILABLE, "cannot stop " + name + ": " + e.getMessage(), e);
@@ -236,6 +254,30 @@ public final class Environments {
           used.getOrDefault(files.disk(), 0L)));
     }
     return result;
+  }
+
+  // --- shares (see EnvironmentShares) ---
+
+  /** Stores share changes for {@code name}; they apply the next time it boots. */
+  public EnvironmentRecord update(EnvName name, ShareChanges changes) {
+    store.get(name);
+    return changes.update(store, name, hostHome());
+  }
+
+  /** The environment's shares with their state, and what keeps any from being served. */
+  public EnvironmentShares.Report shares(EnvName name) {
+    EnvironmentRecord record = store.get(name);
+    return EnvironmentShares.report(record, home.files(name), hostHome(), isRunning(name));
+  }
+
+  /** The shares paths translate through: those served while it runs, else those of its next boot. */
+  public List<dev.linux.share.ShareSpec> activeShares(EnvName name) {
+    EnvironmentRecord record = store.get(name);
+    return EnvironmentShares.active(record, home.files(name), hostHome(), isRunning(name));
+  }
+
+  private static Optional<Path> hostHome() {
+    return EnvironmentShares.hostHome(System.getenv());
   }
 
   // --- settings and more lifecycle: the logic lives in the classes named, these only delegate ---
@@ -342,6 +384,8 @@ public final class Environments {
     EnvironmentFiles files = home.files(name);
     Optional<VirtualMachine> vm = VirtualMachine.find(files.runtime());
     if (vm.isPresent()) {
+      EnvironmentShares.lost(files.runtime()).ifPresent(reason ->
+          progress.notice("warning: " + reason + " (restart it: linux restart " + name + ")"));
       return vm.get();
     }
     try (EnvironmentStore.Lock lock = store.lock(name)) {
@@ -358,7 +402,17 @@ public final class Environments {
           progress.notice(accel.notice());
         }
         progress.notice("Starting " + name + "...");
-        VirtualMachine started = VirtualMachine.start(boot.spec(record, files, accel.accelerator()));
+        dev.linux.vm.VmSpec spec = boot.spec(record, files, accel.accelerator());
+        // The file servers first: QEMU connects to their sockets as it starts.
+        EnvironmentShares.Boot shares = EnvironmentShares.start(record, files, hostHome(), progress::notice);
+        VirtualMachine started;
+        try {
+          started = VirtualMachine.start(spec.withShares(shares.mounts()));
+        } catch (VmException | RuntimeException e) {
+          shares.close();
+          EnvironmentShares.stop(files.runtime());
+          throw e;
+        }
         try {
           started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
         } catch (VmException e) {
@@ -368,6 +422,8 @@ public final class Environments {
           } catch (VmException stopFailed) {
             e.addSuppressed(stopFailed);
           }
+          shares.close();
+          EnvironmentShares.stop(files.runtime());
           throw e;
         }
         store.save(record.withState(EnvironmentState.RUNNING, null).withLastStarted(Instant.now()));

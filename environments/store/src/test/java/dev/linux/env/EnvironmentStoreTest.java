@@ -92,7 +92,7 @@ class EnvironmentStoreTest {
   void aCreatedEnvironmentIsPrivateToItsOwner() throws IOException {
     EnvironmentStore store = store();
     store.create(EnvName.of("dev"), files -> {
-      Files.writeString(files.disk(), "disk bytes"); // as a writer with a 022 umask leaves it
+      fakeDisk(files.disk(), "disk bytes"); // as a writer with a 022 umask leaves it
       Files.setPosixFilePermissions(files.disk(), PosixFilePermissions.fromString("rw-r--r--"));
       return record("dev");
     });

@@ -3,6 +3,7 @@ package dev.linux.env.daemon;
 import dev.linux.env.EnvException;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.EnvironmentShares;
 import dev.linux.env.EnvironmentShutdown;
 import dev.linux.env.EnvironmentState;
 import dev.linux.env.EnvironmentStore;
@@ -83,7 +84,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
       s.state = EnvironmentState.STARTING;
       environments.apply(progress).start(name);
       adopt(s, progress);
-      log.info(name + ": running (VM pid " + s.vmPid + ")");
+      log.info(name + ": running (VM pid " + s.vmPid + ")" + shares(name));
     } catch (RuntimeException e) {
       closeChannel(s);
       s.state = EnvironmentState.STOPPED;
@@ -216,7 +217,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
       try {
         if (!s.serving()) {
           adopt(s, Progress.SILENT);
-          log.info(name + ": adopted the running VM (pid " + s.vmPid + ")");
+          log.info(name + ": adopted the running VM (pid " + s.vmPid + ")" + shares(name));
         }
       } catch (RuntimeException e) {
         log.info(name + ": cannot adopt the running VM: " + e.getMessage());
@@ -282,6 +283,16 @@ final class EnvironmentSupervisor implements AutoCloseable {
       s.state = EnvironmentState.STOPPED;
       return;
     }
+    Optional<String> lost = EnvironmentShares.lost(home.files(s.name).runtime());
+    if (lost.isPresent()) {
+      if (s.shareStopPending.compareAndSet(false, true)) {
+        // QEMU's vhost-user-fs device cannot reconnect to a new server, and guest calls on a share
+        // whose server is gone hang: a clean stop beats a half-working environment.
+        log.info(s.name + ": " + lost.get() + "; stopping it");
+        Thread.ofVirtual().name("share-stop-" + s.name).start(() -> stopLostShare(s, lost.get()));
+      }
+      return;
+    }
     if (s.channel == null || !s.channel.isOpen()) {
       log.info(s.name + ": agent connection lost; reconnecting");
       adopt(s, Progress.SILENT);
@@ -319,6 +330,42 @@ final class EnvironmentSupervisor implements AutoCloseable {
         && s.idleStopPending.compareAndSet(false, true)) {
       Thread.ofVirtual().name("idle-stop-" + s.name).start(() -> stopIdle(s, timeout));
     }
+  }
+
+  /** Stops an environment whose file server died, recording it as broken with the reason. */
+  private void stopLostShare(Supervised s, String reason) {
+    s.lifecycle.lock();
+    try {
+      if (s.state != EnvironmentState.RUNNING) {
+        return;
+      }
+      s.state = EnvironmentState.STOPPING;
+      closeChannel(s);
+      environments.apply(Progress.SILENT).stop(s.name, IDLE_STOP_GRACE,
+          reason + "; stopped (start it again: linux start " + s.name + ")");
+      log.info(s.name + ": stopped after losing a share");
+    } catch (RuntimeException e) {
+      log.info(s.name + ": stop after losing a share failed: " + e.getMessage());
+    } finally {
+      s.state = EnvironmentState.STOPPED;
+      s.shareStopPending.set(false);
+      s.lifecycle.unlock();
+    }
+  }
+
+  /** What the environment's boot shares, for the log. */
+  private String shares(EnvName name) {
+    Optional<EnvironmentShares.State> state = EnvironmentShares.read(home.files(name).runtime());
+    if (state.isEmpty()) {
+      return "; no shares";
+    }
+    StringBuilder b = new StringBuilder("; shares:");
+    for (EnvironmentShares.Served share : state.get().shares()) {
+      b.append(' ').append(share.host()).append(" at ").append(share.guest()).append(share.readOnly() ? " (ro" : " (")
+          .append(share.readOnly() ? ", " : "").append(EnvironmentShares.alive(share) ? "pid " + share.pid() : "exited").append(')');
+    }
+    state.get().problems().forEach(problem -> b.append("; ").append(problem));
+    return b.toString();
   }
 
   /** Stops an idle environment, unless a session arrived since it was found idle. */

@@ -18,6 +18,8 @@ final class Supervised {
   final ReentrantLock lifecycle = new ReentrantLock();
   final AtomicInteger openCalls = new AtomicInteger();
   final AtomicBoolean idleStopPending = new AtomicBoolean();
+  /** A stop after a file server died is under way. */
+  final AtomicBoolean shareStopPending = new AtomicBoolean();
 
   /** Of the environment states, those the daemon passes through: starting, running, stopping, stopped. */
   volatile EnvironmentState state = EnvironmentState.STOPPED;
