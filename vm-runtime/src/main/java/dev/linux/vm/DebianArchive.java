@@ -79,7 +79,14 @@ final class DebianArchive {
     for (String name : List.of("Packages.xz", "Packages.gz", "Packages")) {
       Optional<ReleaseFile.Checksum> sum = release.checksum(dir + name);
       if (sum.isPresent()) {
-        return index(source, dir + name, sum.get(), wanted);
+        // By hash first (apt's Acquire-By-Hash): the index named by the Release file's checksum,
+        // which an archive or a proxy in the middle of an update still serves unchanged; the
+        // plain name where the archive has no by-hash directory.
+        try {
+          return index(source, dir + "by-hash/SHA256/" + sum.get().sha256(), name, sum.get(), wanted);
+        } catch (FileNotFoundException noByHash) {
+          return index(source, dir + name, name, sum.get(), wanted);
+        }
       }
     }
     return List.of(); // the suite has no main component for this architecture
@@ -106,8 +113,9 @@ final class DebianArchive {
     }
   }
 
-  private List<PackageEntry> index(AptSources.Source source, String path, ReleaseFile.Checksum expected,
-      Predicate<String> wanted) throws IOException, InterruptedException {
+  private List<PackageEntry> index(AptSources.Source source, String path, String name,
+      ReleaseFile.Checksum expected, Predicate<String> wanted)
+      throws IOException, InterruptedException {
     URI uri = source.dists().resolve(path);
     progress.accept("reading the package index " + uri + " (" + megabytes(expected.size()) + ")");
     List<PackageEntry> found = new ArrayList<>();
@@ -115,8 +123,8 @@ final class DebianArchive {
     try (ArchiveTransport.Download download = open(uri);
         CountingStream counted = new CountingStream(new DigestInputStream(download.body(), sha))) {
       InputStream text =
-          path.endsWith(".xz") ? new XZInputStream(counted)
-              : path.endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16)
+          name.endsWith(".xz") ? new XZInputStream(counted)
+              : name.endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16)
               : counted;
       try {
         ControlStanza.forEach(

@@ -103,8 +103,9 @@ class GuestAgentIT {
     assertTrue(cwd.getMessage().contains("/no/such/dir"), cwd.getMessage());
     assertOk();
 
+    // An unknown user is a bad argument, not a missing program (which the CLI reports as 127).
     AgentException user = startError(ProcessSpec.of("id").withUser("nobody-such"));
-    assertEquals(AgentException.Code.NOT_FOUND, user.code());
+    assertEquals(AgentException.Code.INVALID_ARGUMENT, user.code());
     assertTrue(user.getMessage().contains("nobody-such"), user.getMessage());
     assertOk();
 

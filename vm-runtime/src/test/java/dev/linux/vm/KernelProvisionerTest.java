@@ -127,6 +127,18 @@ class KernelProvisionerTest {
   }
 
   @Test
+  void anIndexReplacedMidUpdateIsReadByItsHash() throws Exception {
+    // The Release file names the old index; the plain name already serves a newer one, as an
+    // archive (or a caching proxy) in the middle of an update does. The by-hash copy still matches.
+    URI index = URI.create(FakeArchive.BASE + "dists/bookworm-security/main/binary-amd64/Packages.xz");
+    byte[] listed = archive.files.get(index);
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(listed));
+    archive.files.put(URI.create(FakeArchive.BASE + "dists/bookworm-security/main/binary-amd64/by-hash/SHA256/" + sha), listed);
+    archive.files.put(index, FakeArchive.xz("Package: linux-image-cloud-amd64\nVersion: 9\nDepends: linux-image-newer\n".getBytes()));
+    assertEquals(NEW, provisioner().ensureDistributionKernel().version());
+  }
+
+  @Test
   void badSignatureIsRefused() {
     KernelProvisioner p = new KernelProvisioner(data, progress::add, Architecture.X86_64, Optional.empty(), etcApt,
         archive, (source, file, sig) -> { throw new IOException(source + ": bad or unknown Release signature"); },
