@@ -113,7 +113,7 @@ final class DebianArchive {
     }
   }
 
-  private List<PackageEntry> index(AptSources.Source source, String path, String name,
+  private List<PackageEntry> index(AptSources.Source source, String path, String fileName,
       ReleaseFile.Checksum expected, Predicate<String> wanted)
       throws IOException, InterruptedException {
     URI uri = source.dists().resolve(path);
@@ -123,8 +123,8 @@ final class DebianArchive {
     try (ArchiveTransport.Download download = open(uri);
         CountingStream counted = new CountingStream(new DigestInputStream(download.body(), sha))) {
       InputStream text =
-          name.endsWith(".xz") ? new XZInputStream(counted)
-              : name.endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16)
+          fileName.endsWith(".xz") ? new XZInputStream(counted)
+              : fileName.endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16)
               : counted;
       try {
         ControlStanza.forEach(
