@@ -3,7 +3,7 @@
 // namespace. It is fs-share's private tool: VirtiofsServer builds its arguments, nobody else
 // should.
 //
-//	sharehelper -socket PATH -source DIR [-readonly] [-uidmap "NS HOST COUNT ..." -gidmap "..."] -- VIRTIOFSD ARGS...
+//	sharehelper -socket PATH -source DIR [-readonly] [-hide DIR]... [-uidmap "NS HOST COUNT ..." -gidmap "..."] -- VIRTIOFSD ARGS...
 //
 // Stage 1 (as the calling user, in the caller's namespaces): leaves the caller's session, binds and
 // listens on PATH (so the socket belongs to the caller and QEMU, running as the caller, can
@@ -14,9 +14,14 @@
 //
 // Stage 2 (-stage2, in the new namespaces): becomes root of its user namespace (when there is
 // one), makes every mount private, mounts a private tmpfs on /run (virtiofsd's pid files; not
-// when the shared directory is under /run), bind-mounts the shared directory onto itself
+// when the shared directory is under /run), mounts an empty read-only tmpfs over every -hide
+// directory (linux's own data, config and runtime directories inside the share: the guest must
+// not reach the disks of its own or other environments; a -hide path that does not exist is
+// skipped), bind-mounts the shared directory onto itself
 // read-only for -readonly (virtiofsd 7.2 has no read-only option; its sandbox's own bind mount of
 // the directory keeps the read-only flag), and execs virtiofsd with the socket as fd 3.
+// virtiofsd's sandbox bind-mounts the source recursively (MS_BIND|MS_REC), so the hiding tmpfs
+// mounts come along into its pivot_root; ShareIT checks it from a guest.
 package main
 
 import (
@@ -45,6 +50,12 @@ const (
 	capSysAdmin = 21
 )
 
+// hideList collects repeated -hide flags.
+type hideList []string
+
+func (h *hideList) String() string     { return strings.Join(*h, ",") }
+func (h *hideList) Set(v string) error { *h = append(*h, v); return nil }
+
 // stage2Report, when set, receives stage 2's failure before it exits.
 var stage2Report *os.File
 
@@ -55,19 +66,26 @@ func main() {
 	uidMap := flag.String("uidmap", "", "user namespace uid map for newuidmap (empty: no user namespace)")
 	gidMap := flag.String("gidmap", "", "user namespace gid map for newgidmap")
 	stage2 := flag.Bool("stage2", false, "internal: the second stage")
+	var hide hideList
+	flag.Var(&hide, "hide", "a directory in the share to cover with an empty read-only tmpfs (repeatable)")
 	flag.Parse()
 	command := flag.Args()
 	if *source == "" || len(command) == 0 {
-		fail("usage: sharehelper -socket PATH -source DIR [-readonly] [-uidmap MAP -gidmap MAP] -- VIRTIOFSD ARGS...")
+		fail("usage: sharehelper -socket PATH -source DIR [-readonly] [-hide DIR]... [-uidmap MAP -gidmap MAP] -- VIRTIOFSD ARGS...")
 	}
 	if *stage2 {
-		runStage2(*source, *readOnly, *uidMap != "", command)
+		runStage2(*source, *readOnly, hide, *uidMap != "", command)
 		return
 	}
 	if *socket == "" || (*uidMap == "") != (*gidMap == "") {
 		fail("-socket is required, and -uidmap and -gidmap go together")
 	}
-	os.Exit(runStage1(*socket, *source, *readOnly, *uidMap, *gidMap, command))
+	for _, h := range hide {
+		if !strings.HasPrefix(h, "/") {
+			fail("-hide %s: not an absolute path", h)
+		}
+	}
+	os.Exit(runStage1(*socket, *source, *readOnly, hide, *uidMap, *gidMap, command))
 }
 
 func fail(format string, args ...interface{}) {
@@ -79,7 +97,7 @@ func fail(format string, args ...interface{}) {
 	os.Exit(125)
 }
 
-func runStage1(socket, source string, readOnly bool, uidMap, gidMap string, command []string) int {
+func runStage1(socket, source string, readOnly bool, hide []string, uidMap, gidMap string, command []string) int {
 	// The parent-death signal of stage 2 follows the thread that started it: keep this one.
 	runtime.LockOSThread()
 	_, _ = syscall.Setsid()
@@ -98,6 +116,9 @@ func runStage1(socket, source string, readOnly bool, uidMap, gidMap string, comm
 	args := []string{"-stage2", "-source", source}
 	if readOnly {
 		args = append(args, "-readonly")
+	}
+	for _, h := range hide {
+		args = append(args, "-hide", h)
 	}
 	if uidMap != "" {
 		args = append(args, "-uidmap", uidMap, "-gidmap", gidMap)
@@ -186,7 +207,7 @@ func listen(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-func runStage2(source string, readOnly, userNamespace bool, command []string) {
+func runStage2(source string, readOnly bool, hide []string, userNamespace bool, command []string) {
 	syscall.CloseOnExec(execFd)
 	stage2Report = os.NewFile(execFd, "report")
 	sync := os.NewFile(syncFd, "sync")
@@ -215,6 +236,9 @@ func runStage2(source string, readOnly, userNamespace bool, command []string) {
 			fail("mount tmpfs on /run: %v", err)
 		}
 	}
+	for _, dir := range hide {
+		hideDirectory(dir)
+	}
 	if readOnly {
 		if err := syscall.Mount(source, source, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 			fail("bind %s: %v", source, err)
@@ -239,4 +263,25 @@ func runStage2(source string, readOnly, userNamespace bool, command []string) {
 	}
 	err := syscall.Exec(path, command, os.Environ())
 	fail("exec %s: %v", path, err)
+}
+
+// hideDirectory mounts an empty, read-only tmpfs over dir in this (private) mount namespace, so
+// virtiofsd, whose sandbox takes the share with its submounts, serves an empty directory there
+// that nobody can write to. A missing dir is skipped; anything but a directory (a symbolic link
+// put there after the JVM resolved it, say) fails: mounting would follow it.
+func hideDirectory(dir string) {
+	info, err := os.Lstat(dir)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		fail("hide %s: %v", dir, err)
+	}
+	if !info.IsDir() {
+		fail("hide %s: not a directory", dir)
+	}
+	flags := uintptr(syscall.MS_RDONLY | syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_NOEXEC)
+	if err := syscall.Mount("linux-hidden", dir, "tmpfs", flags, "mode=0500,size=4k,nr_inodes=16"); err != nil {
+		fail("hide %s: mount tmpfs: %v", dir, err)
+	}
 }

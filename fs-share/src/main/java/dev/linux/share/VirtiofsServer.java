@@ -34,6 +34,11 @@ import java.util.concurrent.TimeoutException;
  * Read-only shares are a read-only bind mount in virtiofsd's namespace (this virtiofsd has no
  * read-only option), so a guest root that remounts its share read-write still cannot write.
  *
+ * <p>Directories to hide (linux's own data, config and runtime directories: disk images of every
+ * environment) are covered, in each share that contains them, by an empty read-only tmpfs in the
+ * server's mount namespace before virtiofsd starts ({@link #hiddenIn}): the guest sees an empty
+ * directory it cannot write to, and guest root cannot undo a mount on the host side.
+ *
  * <p>QEMU's C virtiofsd serves one client connection and exits when it goes: start a server per
  * boot, before QEMU, and close it after QEMU has stopped. {@link #onExit()} completes when any of
  * the servers ends, which is normal after the VM stops and a failure while it runs.
@@ -91,12 +96,22 @@ public final class VirtiofsServer implements AutoCloseable {
    *     has no subordinate ids, or a server fails to start; servers already started are stopped
    */
   public static VirtiofsServer start(List<ShareSpec> shares, Path runtimeDir) throws IOException {
-    return start(shares, runtimeDir, locateVirtiofsd());
+    return start(shares, runtimeDir, List.of());
   }
 
-  static VirtiofsServer start(List<ShareSpec> shares, Path runtimeDir, Path virtiofsd)
+  /**
+   * Like {@link #start(List, Path)}, hiding {@code hidden} directories from every share that
+   * contains them (see {@link #hiddenIn}). Directories that do not exist now are not hidden, even
+   * if they are created later while the servers run.
+   */
+  public static VirtiofsServer start(List<ShareSpec> shares, Path runtimeDir, List<Path> hidden) throws IOException {
+    return start(shares, runtimeDir, hidden, locateVirtiofsd());
+  }
+
+  static VirtiofsServer start(List<ShareSpec> shares, Path runtimeDir, List<Path> hidden, Path virtiofsd)
       throws IOException {
     Objects.requireNonNull(shares, "shares");
+    Objects.requireNonNull(hidden, "hidden");
     List<Export> exports = new ArrayList<>();
     List<Process> processes = new ArrayList<>();
     if (shares.isEmpty()) {
@@ -114,7 +129,7 @@ public final class VirtiofsServer implements AutoCloseable {
         if (!Files.exists(log)) { // private to the user, like everything in the runtime directory
           Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
-        List<String> cmd = command(helper, virtiofsd, export, namespaceArgs);
+        List<String> cmd = command(helper, virtiofsd, export, hiddenIn(share.hostPath(), hidden), namespaceArgs);
         processes.add(launch(cmd, log, share));
         exports.add(export);
       }
@@ -125,14 +140,46 @@ public final class VirtiofsServer implements AutoCloseable {
     return new VirtiofsServer(exports, processes);
   }
 
+  /**
+   * The directories of {@code hidden} that lie in the share {@code shareHost} (a real path), as
+   * real paths (symlinks resolved: a home reached through a link still contains its data
+   * directory), in the order given, without duplicates. A hidden directory that contains the
+   * share hides the whole share (its root is returned). Directories that do not exist are left
+   * out: nothing to hide yet.
+   */
+  public static List<Path> hiddenIn(Path shareHost, List<Path> hidden) {
+    List<Path> inside = new ArrayList<>();
+    for (Path h : hidden) {
+      Path real;
+      try {
+        real = h.toAbsolutePath().normalize().toRealPath();
+      } catch (IOException e) {
+        continue; // missing (or unreadable: then virtiofsd cannot serve it either)
+      }
+      Path covered = real.startsWith(shareHost) ? real : shareHost.startsWith(real) ? shareHost : null;
+      if (covered != null && !inside.contains(covered)) {
+        inside.add(covered);
+      }
+    }
+    return List.copyOf(inside);
+  }
+
   /** The helper's argument list for one share: a pure function, unit-tested. */
   static List<String> command(Path helper, Path virtiofsd, Export export, List<String> namespaceArgs) {
+    return command(helper, virtiofsd, export, List.of(), namespaceArgs);
+  }
+
+  /** The helper's argument list for one share hiding {@code hide} (from {@link #hiddenIn}). */
+  static List<String> command(Path helper, Path virtiofsd, Export export, List<Path> hide, List<String> namespaceArgs) {
     String source = export.share().hostPath().toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(helper.toString());
     cmd.addAll(List.of("-socket", export.socket().toString(), "-source", source));
     if (export.share().readOnly()) {
       cmd.add("-readonly");
+    }
+    for (Path h : hide) {
+      cmd.addAll(List.of("-hide", h.toString()));
     }
     cmd.addAll(namespaceArgs);
     cmd.add("--");

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.TestInstance;
  * Boots one VM (busybox) with three virtiofs shares: a writable and a read-only one served by
  * {@link VirtiofsServer} in this JVM (root), and one served by a {@link VirtiofsServer} in a JVM
  * running as an ordinary user with subordinate ids ({@value #USER}, created when missing), so
- * virtiofsd runs in a user namespace. QEMU runs as root and connects to all three sockets.
+ * virtiofsd runs in a user namespace. QEMU runs as root and connects to all three sockets. The
+ * writable and the user's share each hold a fake linux data directory (a disk image) that the
+ * server hides.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShareIT {
@@ -62,10 +64,13 @@ class ShareIT {
     Files.writeString(host.resolve("private/p.txt"), "private\n");
     Files.createSymbolicLink(rw.resolve("escape"), host.resolve("secret.txt"));
     Files.createSymbolicLink(rw.resolve("escape-dir"), host.resolve("private"));
+    Path data = Files.createDirectories(rw.resolve("linux-data/environments/other"));
+    Files.writeString(data.resolve("disk.img"), "another environment's disk\n");
 
     server =
         VirtiofsServer.start(
-            List.of(ShareSpec.samePath(rw), new ShareSpec(ro, "/mnt/ro", true)), work.resolve("fs"));
+            List.of(ShareSpec.samePath(rw), new ShareSpec(ro, "/mnt/ro", true)), work.resolve("fs"),
+            List.of(rw.resolve("linux-data"), host.resolve("private"), rw.resolve("not-there")));
     List<VirtiofsMount> mounts = new ArrayList<>();
     for (VirtiofsServer.Export e : server.exports()) {
       mounts.add(new VirtiofsMount(e.tag(), e.socket(), e.share().guestPath(), e.share().readOnly()));
@@ -90,6 +95,8 @@ class ShareIT {
     userGid = Long.parseLong(host("id", "-g", USER).strip());
     userShare = Files.createDirectories(work.resolve("user"));
     Files.writeString(userShare.resolve("mine.txt"), "user file\n");
+    Path userData = Files.createDirectories(userShare.resolve(".local/share/linux/environments/e"));
+    Files.writeString(userData.resolve("disk.img"), "the user's disk\n");
     Path userRun = Files.createDirectories(work.resolve("user-run"));
     // Classes the user can read: fs-share's and this test's Serve.
     Path cp = Files.createDirectories(work.resolve("cp"));
@@ -107,7 +114,8 @@ class ShareIT {
     userServer =
         new ProcessBuilder(
                 "runuser", "-u", USER, "--", java, "-cp", String.join(File.pathSeparator, entries),
-                Serve.class.getName(), userShare.toString(), userRun.toString())
+                Serve.class.getName(), userShare.toString(), userRun.toString(),
+                userShare.resolve(".local/share/linux").toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     BufferedReader out =
@@ -117,11 +125,12 @@ class ShareIT {
     return new VirtiofsServer.Export("user", Path.of(line.substring("serving ".length())), null);
   }
 
-  /** As the user: serves DIR from RUNDIR, prints "serving SOCKET", stops when stdin closes. */
+  /** As the user: serves DIR from RUNDIR hiding HIDE, prints "serving SOCKET", stops when stdin closes. */
   public static final class Serve {
     public static void main(String[] args) throws Exception {
       try (VirtiofsServer s =
-          VirtiofsServer.start(List.of(new ShareSpec(Path.of(args[0]), "/mnt/user", false)), Path.of(args[1]))) {
+          VirtiofsServer.start(List.of(new ShareSpec(Path.of(args[0]), "/mnt/user", false)), Path.of(args[1]),
+              List.of(Path.of(args[2])))) {
         System.out.println("serving " + s.exports().get(0).socket());
         System.out.flush();
         while (System.in.read() >= 0) {
@@ -215,6 +224,33 @@ class ShareIT {
       run(agent, "sh", "-c", "echo r > /mnt/user/from-root");
       long owner = ((Number) Files.getAttribute(userShare.resolve("from-root"), "unix:uid")).longValue();
       assertTrue(owner >= 100000, "guest root's file belongs to host uid " + owner);
+    }
+  }
+
+  @Test
+  void hiddenDirectoriesAreEmptyAndReadOnly() throws Exception {
+    try (GuestAgent agent = vm.connectAgent()) {
+      assertHidden(agent, rw + "/linux-data", rw.resolve("linux-data"));
+      assertEquals("from the host\n", run(agent, "cat", rw + "/hello.txt"), "the rest of the share");
+      assertHidden(agent, "/mnt/user/.local/share/linux", userShare.resolve(".local/share/linux"));
+      assertEquals("user file\n", run(agent, "cat", "/mnt/user/mine.txt"), "the rest of the user's share");
+      // guest root cannot take the cover off: the tmpfs is in the file server's mount namespace
+      run(agent, "sh", "-c", "umount '" + rw + "/linux-data' 2>/dev/null; true");
+      assertEquals("", run(agent, "ls", "-A", rw + "/linux-data"));
+    }
+  }
+
+  /** {@code guest} (the guest's view of {@code host}) is empty and nobody in the guest can write there. */
+  private static void assertHidden(GuestAgent agent, String guest, Path host) throws Exception {
+    assertEquals("", run(agent, "ls", "-A", guest), guest + " shows the host's content");
+    String read = run(agent, "sh", "-c", "cat '" + guest + "/environments/'*/disk.img 2>&1; true");
+    assertFalse(read.contains("'s disk"), read);
+    String write = run(agent, "sh", "-c",
+        "touch '" + guest + "/new' 2>&1; mkdir '" + guest + "/environments' 2>&1; true");
+    assertTrue(write.contains("Read-only file system") || write.contains("Permission denied"), write);
+    assertFalse(Files.exists(host.resolve("new")), "written through the cover");
+    try (var list = Files.list(host)) {
+      assertEquals(List.of(host.resolve("environments")), list.toList(), "the host directory is untouched");
     }
   }
 

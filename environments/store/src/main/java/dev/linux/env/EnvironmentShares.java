@@ -154,12 +154,31 @@ public final class EnvironmentShares {
   }
 
   /**
-   * Starts the file servers of one boot in {@code RUNTIME/shares} and records them. Never fails
-   * the boot: what cannot be served is a one-line {@code notice} (a warning naming the fix) and a
-   * problem in the record; the VM then boots without it.
+   * linux's own directories, hidden from every share that contains them (an empty read-only
+   * directory in the guest): the data directory holds the disk of every environment, the image
+   * store and the kernels; the config and runtime directories the rest. The config directory is
+   * created (private) when missing, so that it is hidden even if linux writes it later; the others
+   * exist once an environment boots.
    */
-  static Boot start(EnvironmentRecord record, EnvironmentFiles files, Optional<Path> home, Consumer<String> notice)
-      throws IOException {
+  static List<Path> hidden(LinuxHome home) {
+    try {
+      if (!Files.exists(home.config(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        LinuxHome.createPrivate(home.config());
+      }
+    } catch (IOException e) {
+      // unwritable: nothing of ours is there to hide
+    }
+    return List.of(home.data(), home.config(), home.runtime());
+  }
+
+  /**
+   * Starts the file servers of one boot in {@code RUNTIME/shares} and records them, hiding {@code
+   * hidden} (see {@link #hidden}) in every share. Never fails the boot: what cannot be served is a
+   * one-line {@code notice} (a warning naming the fix) and a problem in the record; the VM then
+   * boots without it.
+   */
+  static Boot start(EnvironmentRecord record, EnvironmentFiles files, Optional<Path> home, List<Path> hidden,
+      Consumer<String> notice) throws IOException {
     stop(files.runtime()); // a previous boot's leftovers
     Wanted wanted = wanted(record, files.disk(), home);
     List<String> problems = new ArrayList<>(wanted.problems());
@@ -168,7 +187,7 @@ public final class EnvironmentShares {
       Path dir = privateDirectory(files.runtime()).resolve(DIR);
       privateDirectory(dir);
       try {
-        server = VirtiofsServer.start(wanted.shares(), dir);
+        server = VirtiofsServer.start(wanted.shares(), dir, hidden);
       } catch (IOException e) {
         String line = e.getMessage() == null ? e.toString() : e.getMessage().strip().lines().findFirst().orElse("");
         problems.add("shares not served (booting without them): " + line);

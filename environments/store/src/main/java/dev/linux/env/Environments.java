@@ -404,7 +404,8 @@ public final class Environments {
         progress.notice("Starting " + name + "...");
         dev.linux.vm.VmSpec spec = boot.spec(record, files, accel.accelerator());
         // The file servers first: QEMU connects to their sockets as it starts.
-        EnvironmentShares.Boot shares = EnvironmentShares.start(record, files, hostHome(), progress::notice);
+        EnvironmentShares.Boot shares = EnvironmentShares.start(record, files, hostHome(),
+            EnvironmentShares.hidden(home), progress::notice);
         VirtualMachine started;
         try {
           started = VirtualMachine.start(spec.withShares(shares.mounts()));

@@ -116,4 +116,18 @@ class ShareSettingsTest {
     assertEquals(Optional.empty(), EnvironmentShares.hostHome(java.util.Map.of("HOME", dir.resolve("missing").toString())));
     assertEquals(Optional.empty(), EnvironmentShares.hostHome(java.util.Map.of("HOME", "relative")));
   }
+
+  @Test
+  void linuxOwnDirectoriesAreHiddenAndTheConfigIsCreatedToBeHidden() throws Exception {
+    Path home = Files.createDirectories(dir.resolve("home"));
+    LinuxHome linux = LinuxHome.fromEnvironment(java.util.Map.of("HOME", home.toString()));
+    Files.createDirectories(linux.data());
+    List<Path> hidden = EnvironmentShares.hidden(linux);
+    assertEquals(List.of(linux.data(), linux.config(), linux.runtime()), hidden);
+    assertTrue(Files.isDirectory(linux.config()), "created so that it is hidden from the first boot");
+    // the home share hides the data and config directories; the runtime directory is elsewhere
+    assertEquals(List.of(linux.data().toRealPath(), linux.config().toRealPath()),
+        dev.linux.share.VirtiofsServer.hiddenIn(home.toRealPath(), hidden).stream()
+            .filter(p -> !p.startsWith(linux.runtime())).toList());
+  }
 }
