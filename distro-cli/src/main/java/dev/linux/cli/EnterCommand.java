@@ -3,9 +3,13 @@ package dev.linux.cli;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
 import dev.linux.env.HostUser;
+import dev.linux.shell.HostTerminal;
+import dev.linux.shell.InlineRun;
 import dev.linux.shell.InteractiveSession;
 import dev.linux.vm.AgentException;
 import dev.linux.vm.GuestAgent;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
       "default image and booted when needed.",
       "",
       "  linux enter            the default environment",
-      "  linux enter work"
+      "  linux enter work",
+      "",
+      "Without a terminal on stdin the shell reads its commands from stdin and",
+      "exits at its end with the shell's status:  printf 'make\\n' | linux enter work"
     })
 final class EnterCommand implements Callable<Integer> {
 
@@ -48,10 +55,34 @@ final class EnterCommand implements Callable<Integer> {
       warnAboutConfigProblems(agent);
       String user = environments.defaultUser(record, agent, HostUser.current());
       String cwd = WorkingDirectory.resolve(workdir, environments, env, spec.commandLine().getErr());
-      return InteractiveSession.run(agent, GuestProcesses.loginShell(record, user, cwd));
+      var shell = GuestProcesses.loginShell(record, user, cwd);
+      if (sessionFor(HostTerminal.isTerminal(0)) == Session.PTY) {
+        return InteractiveSession.run(agent, shell);
+      }
+      StandardOutput out = StandardOutput.open();
+      try {
+        return InlineRun.run(agent, shell, HostStdin.open(), out, new FileOutputStream(FileDescriptor.err));
+      } catch (AgentException e) {
+        if (out.readerGone()) {
+          return StandardOutput.READER_GONE;
+        }
+        throw e;
+      }
     } catch (AgentException e) {
       throw GuestProcesses.failure(env, e);
     }
+  }
+
+  /** How the login shell is joined to this process. */
+  enum Session { PTY, PIPES }
+
+  /**
+   * A guest pty (and the host terminal in raw mode) only when stdin is a terminal. Otherwise the
+   * shell reads commands from the pipe or file, as {@code ssh host <script} does, without a line
+   * editor that would query a terminal that is not there, and ends at EOF with its own status.
+   */
+  static Session sessionFor(boolean stdinIsTerminal) {
+    return stdinIsTerminal ? Session.PTY : Session.PIPES;
   }
 
   /**

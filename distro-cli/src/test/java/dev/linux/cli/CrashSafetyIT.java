@@ -242,6 +242,41 @@ class CrashSafetyIT {
     assertEquals(0, rm.exit(), rm.toString());
   }
 
+  /**
+   * Issue 16, defects 4 and 11: a boot whose root cannot be mounted used to count as success
+   * ({@code running}) and a failed start left its runtime directory behind.
+   */
+  @Test
+  @Order(5)
+  void aRootThatCannotBeMountedFailsTheStart() throws Exception {
+    var created = cli.run("create", "trunc", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG,
+        "--disk", "128M", "--memory", "256M", "--cpus", "1");
+    assertEquals(0, created.exit(), created.toString());
+    var truncated = TestResources.host("truncate", "-s", "1M", linuxHome.resolve("environments/trunc/disk.ext4").toString());
+    assertEquals(0, truncated.exit(), truncated.out());
+    try {
+      var start = cli.run("start", "trunc");
+      assertEquals(6, start.exit(), start.toString());
+      // Progress notices aside ("Starting trunc..."), one error line with the guest's reason.
+      List<String> errors = start.stderr().lines().filter(l -> l.startsWith("linux: ")).toList();
+      assertEquals(1, errors.size(), start.toString());
+      assertTrue(errors.get(0).startsWith("linux: cannot start trunc: its disk cannot be mounted: mount "), start.toString());
+
+      JsonNode row = listed("trunc");
+      assertEquals("broken", row.get("state").asText(), row.toString());
+      assertTrue(row.get("stateReason").asText().startsWith("its disk cannot be mounted: "), row.toString());
+      // A QEMU of this environment names its disk on its command line; "cs" may still run.
+      String disk = linuxHome.resolve("environments/trunc/disk.ext4").toString();
+      assertEquals(List.of(), ourQemus().stream().filter(pid -> cmdline(pid).contains(disk)).toList(), "no QEMU left");
+      try (Stream<Path> left = Files.walk(runtimeRoot)) {
+        assertEquals(List.of(), left.filter(p -> p.getFileName().toString().equals("trunc")).toList(),
+            "no runtime directory left");
+      }
+    } finally {
+      cli.run("rm", "--force", "trunc");
+    }
+  }
+
   // --- helpers ---
 
   private static void readWriter(InputStream out, List<String> before, List<String> acks) {
@@ -325,6 +360,14 @@ class CrashSafetyIT {
       }
     }
     return false;
+  }
+
+  private static String cmdline(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return ""; // ended meanwhile
+    }
   }
 
   static List<Long> ourQemus() throws IOException {

@@ -7,10 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `linux enter` in a real terminal (tmux), typed at like a person would. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EnterIT {
 
   @TempDir static Path work;
@@ -31,6 +35,7 @@ class EnterIT {
   }
 
   @Test
+  @Order(1)
   void interactiveShellOnAGuestPty() throws Exception {
     Path image = TestResources.busyboxLayout(Files.createDirectories(work.resolve("image")));
     var created = cli.run("create", "shell", "--image", "oci:" + image + ":" + TestResources.BUSYBOX_TAG,
@@ -63,7 +68,29 @@ class EnterIT {
     }
   }
 
+  /** Issue 16, defect 5: without a terminal, enter used to hang after EOF behind JLine's warnings. */
   @Test
+  @Order(2)
+  void withoutATerminalTheShellReadsStdinAndEndsAtEof() throws Exception {
+    assertTrue(cli.run("list").out().contains("shell"), "the environment of the test before");
+    long started = System.nanoTime();
+    var piped = cli.run("echo hi\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "enter", "shell");
+    assertEquals(0, piped.exit(), piped.toString());
+    assertEquals("hi\n", piped.out(), piped.toString());
+    assertEquals("", piped.stderr(), piped.toString());
+
+    var empty = cli.run(new byte[0], "enter", "shell");
+    assertEquals(0, empty.exit(), empty.toString());
+    assertEquals("", empty.out(), empty.toString());
+    assertEquals("", empty.stderr(), empty.toString());
+
+    var status = cli.run("exit 3\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "enter", "shell");
+    assertEquals(3, status.exit(), status.toString());
+    assertTrue(System.nanoTime() - started < 120_000_000_000L, "ends promptly at EOF");
+  }
+
+  @Test
+  @Order(3)
   void enterCreatesTheDefaultDebianEnvironment() throws Exception {
     try (Tmux tmux = new Tmux("linux-enter-dev-it", 120, 30, cli.command("enter", "dev"))) {
       tmux.await(s -> s.contains("root@dev"), 900, "a Debian shell prompt");

@@ -1,9 +1,11 @@
 package dev.linux.env;
 
+import dev.linux.env.fs.FileTrees;
 import dev.linux.env.image.ImageException;
 import dev.linux.vm.AcceleratorChoice;
 import dev.linux.vm.AcceleratorProbe;
 import dev.linux.vm.AgentException;
+import dev.linux.vm.AgentInfo;
 import dev.linux.vm.EnvironmentInfo;
 import dev.linux.vm.GuestAgent;
 import dev.linux.vm.NewUser;
@@ -12,6 +14,7 @@ import dev.linux.vm.VmException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -415,7 +418,11 @@ public final class Environments {
           throw e;
         }
         try {
-          started.waitUntilReady(accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+          AgentInfo info = started.waitUntilReady(
+              accel.accelerator() == dev.linux.vm.Accelerator.TCG ? BOOT_TIMEOUT_TCG : BOOT_TIMEOUT_KVM);
+          if (!info.environmentReady()) {
+            throw new VmException("its disk cannot be mounted: " + notMountedReason(started));
+          }
         } catch (VmException e) {
           // A VM that never became ready must not linger as "running": the next command boots afresh.
           try {
@@ -431,6 +438,7 @@ public final class Environments {
         return started;
       } catch (IOException | RuntimeException e) {
         saveBroken(record, e);
+        discardRuntime(files.runtime());
         throw e;
       }
     } catch (VmException e) {
@@ -439,6 +447,37 @@ public final class Environments {
       throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getMessage(), e);
     } catch (UncheckedIOException e) {
       throw new EnvException(EnvException.Code.IO, "cannot start " + name + ": " + e.getCause().getMessage(), e);
+    }
+  }
+
+  /**
+   * Why the guest agent answers but the environment's disk is not mounted (truncated, not EXT4):
+   * the agent's own reason, e.g. {@code mount /dev/vda (ext4) on /env: invalid argument}.
+   */
+  private static String notMountedReason(VirtualMachine vm) {
+    try (GuestAgent agent = vm.connectAgent()) {
+      String reason = agent.describeEnvironment().reason();
+      return reason.isBlank() ? "the guest gave no reason (see linux logs " + vm.name() + ")" : reason.strip();
+    } catch (AgentException e) {
+      return e.getMessage();
+    }
+  }
+
+  /**
+   * After a failed boot with no VM left: the file servers stopped and the runtime directory gone,
+   * so nothing stale suggests a VM (issue 16, 11). Best effort: the next boot cleans again.
+   */
+  private static void discardRuntime(Path runtime) {
+    if (VirtualMachine.find(runtime).isPresent()) {
+      return;
+    }
+    EnvironmentShares.stop(runtime);
+    try {
+      if (Files.isDirectory(runtime, LinkOption.NOFOLLOW_LINKS)) {
+        FileTrees.delete(runtime);
+      }
+    } catch (IOException ignored) {
+      // a leftover directory is harmless; the next start replaces its files
     }
   }
 
