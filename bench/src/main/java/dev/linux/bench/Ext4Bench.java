@@ -37,6 +37,11 @@ public final class Ext4Bench {
       apply(Path.of(args[1]), Path.of(args[2]), Long.parseLong(args[3]));
       return;
     }
+    if (args.length >= 2 && args[0].equals("--layer")) { // bench/run create: the same layer, for the CLI
+      long[] counts = buildLayer(Path.of(args[1]), (args.length == 4 ? Integer.parseInt(args[3]) : 300L) << 20);
+      System.out.printf(Locale.ROOT, "layer: %d files, %.0f MB of content%n", counts[0], counts[1] / 1e6);
+      return;
+    }
     int rounds = 3;
     int megabytes = 300;
     for (int i = 0; i + 1 < args.length; i += 2) {

@@ -31,10 +31,8 @@ final class DaemonLauncher implements DaemonClient.Launcher {
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       command.add("/usr/bin/setsid");
     }
-    command.addAll(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow"); // netty's, until it moves off Unsafe
-    }
+    command.add(java);
+    command.addAll(jvmOptions());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon", "run"));
     return new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -42,4 +40,23 @@ final class DaemonLauncher implements DaemonClient.Launcher {
         .redirectErrorStream(true)
         .start();
   }
+
+  /**
+   * The daemon's JVM options: those bin/lib/host.sh chose for long-lived work (the full JIT), passed
+   * by the launcher in {@value #OPTIONS_PROPERTY}, one per line. A CLI started without the launcher
+   * (tests, an IDE) gives its daemon only what it needs to run.
+   */
+  static List<String> jvmOptions() {
+    String options = System.getProperty(OPTIONS_PROPERTY);
+    if (options != null && !options.isBlank()) {
+      return options.lines().filter(line -> !line.isBlank()).toList();
+    }
+    List<String> minimal = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
+    if (Runtime.version().feature() >= 23) {
+      minimal.add("--sun-misc-unsafe-memory-access=allow"); // netty's, until it moves off Unsafe
+    }
+    return minimal;
+  }
+
+  static final String OPTIONS_PROPERTY = "linux.daemon.jvm-options";
 }
