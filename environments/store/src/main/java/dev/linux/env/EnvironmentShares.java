@@ -211,6 +211,7 @@ public final class EnvironmentShares {
     if (server != null || !problems.isEmpty()) {
       Path dir = privateDirectory(privateDirectory(files.runtime()).resolve(DIR));
       dev.linux.env.fs.AtomicFiles.write(dir.resolve(STATE), JSON.writeValueAsBytes(new State(served, problems)));
+      Files.setPosixFilePermissions(dir.resolve(STATE), PosixFilePermissions.fromString("rw-------"));
     }
     return new Boot(server, List.copyOf(mounts));
   }

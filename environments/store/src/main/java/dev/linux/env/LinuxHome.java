@@ -78,7 +78,7 @@ public record LinuxHome(Path data, Path config, Path runtime) {
 
   /**
    * Makes this instance's files private to their owner, as every command expects them: creates the
-   * data directory with mode 0700 if it is missing, and tightens what an older version (or a
+   * data directory is left alone when it is missing (commands that need it create it private), and tightens what an older version (or a
    * permissive umask) left behind: the data, configuration and runtime directories, the directories
    * directly inside them, and the files and sockets in all of these (an environment's disk, record
    * and console log included) lose every group and other permission. Other local users then can neither read a
@@ -87,7 +87,6 @@ public record LinuxHome(Path data, Path config, Path runtime) {
    * owner) is left as it is.
    */
   public void makePrivate() throws IOException {
-    createPrivate(data);
     tighten(data, 1);
     tighten(environments(), 1);
     if (Files.isDirectory(config, LinkOption.NOFOLLOW_LINKS)) {
