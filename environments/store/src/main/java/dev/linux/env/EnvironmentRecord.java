@@ -27,6 +27,12 @@ import java.util.Objects;
  * @param stateReason why the last boot failed while {@code state} is {@link
  *     EnvironmentState#BROKEN}, one line; null in every other state
  * @param lastStarted when it last finished booting; null until its first boot
+ * @param address the environment's own loopback address on the host (in {@code 127.77.0.0/16},
+ *     see {@link AddressAllocator}), where its listening ports are forwarded; null until one is
+ *     allocated (at create, or the next start of an older record)
+ * @param network {@code "user"} or {@code "none"} (see {@link NetworkSettings}); null: {@code user}
+ * @param forwardPorts whether the guest's listening ports are forwarded to the host; null: true
+ * @param ignorePorts guest ports never forwarded; null: none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -42,7 +48,11 @@ public record EnvironmentRecord(
     Boolean systemd,
     EnvironmentState state,
     String stateReason,
-    Instant lastStarted) {
+    Instant lastStarted,
+    String address,
+    String network,
+    Boolean forwardPorts,
+    java.util.List<Integer> ignorePorts) {
 
   /** A record of a new environment, with the global idle timeout. */
   public EnvironmentRecord(
@@ -52,6 +62,15 @@ public record EnvironmentRecord(
         EnvironmentState.CREATED, null, null);
   }
 
+  /** A record as it was before networking settings existed (no address, the default network). */
+  public EnvironmentRecord(
+      String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
+      long diskBytes, ImageDefaults imageDefaults, Long idleTimeoutSeconds, Boolean systemd,
+      EnvironmentState state, String stateReason, Instant lastStarted) {
+    this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd,
+        state, stateReason, lastStarted, null, null, null, null);
+  }
+
   public EnvironmentRecord {
     new EnvName(name);
     Objects.requireNonNull(image, "image");
@@ -59,6 +78,7 @@ public record EnvironmentRecord(
     imageDefaults = imageDefaults == null ? ImageDefaults.NONE : imageDefaults;
     state = state == null ? EnvironmentState.CREATED : state;
     stateReason = state == EnvironmentState.BROKEN ? stateReason : null;
+    ignorePorts = ignorePorts == null || ignorePorts.isEmpty() ? null : java.util.List.copyOf(ignorePorts);
     if (idleTimeoutSeconds != null && idleTimeoutSeconds < -1) {
       throw new EnvException(
           EnvException.Code.INVALID_ARGUMENT, "idle timeout must be -1 (never) or at least 0 seconds, not " + idleTimeoutSeconds);
@@ -84,39 +104,54 @@ public record EnvironmentRecord(
   // component added later cannot be dropped by a caller that rebuilds the record by hand.
 
   public EnvironmentRecord withName(EnvName newName) {
-    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withCreated(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withCpus(int newCpus) {
-    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withMemoryBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withDiskBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withIdleTimeoutSeconds(Long seconds) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withSystemd(Boolean enabled) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   /** A copy in {@code newState}; {@code reason} says why when it is broken (dropped otherwise). */
   public EnvironmentRecord withState(EnvironmentState newState, String reason) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withLastStarted(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when, address, network, forwardPorts, ignorePorts);
+  }
+
+  public EnvironmentRecord withAddress(String newAddress) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, newAddress, network, forwardPorts, ignorePorts);
+  }
+
+  /** A copy with the network settings of {@code settings}. */
+  public EnvironmentRecord withNetwork(NetworkSettings settings) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, address,
+        NetworkSettings.label(settings.network()), settings.forwardPorts(), settings.ignorePorts().stream().sorted().toList());
+  }
+
+  /** The network settings in effect (an older record's missing ones are the built-in defaults). */
+  public NetworkSettings networkSettings() {
+    return NetworkSettings.fromRecord(network, forwardPorts, ignorePorts);
   }
 }

@@ -63,6 +63,14 @@ public final class Environments {
 
   /** Writes a new environment's disk from its image; on any failure nothing is left behind. */
   public EnvironmentRecord create(EnvName name, CreateOptions options) {
+    return create(name, options, NetworkSettings.DEFAULTS);
+  }
+
+  /**
+   * Like {@link #create(EnvName, CreateOptions)}, with these network settings; the environment
+   * gets its own address (see {@link AddressAllocator}).
+   */
+  public EnvironmentRecord create(EnvName name, CreateOptions options, NetworkSettings network) {
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       if (store.find(name).isPresent()) {
         throw new EnvException(EnvException.Code.ALREADY_EXISTS, "an environment named '" + name + "' already exists");
@@ -77,9 +85,9 @@ public final class Environments {
         return new EnvironmentRecord(
             name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
             options.cpus(), options.memory().bytes(), options.disk().bytes(),
-            ImageDefaults.from(image.image().config()));
+            ImageDefaults.from(image.image().config())).withNetwork(network);
       });
-      return record;
+      return AddressAllocator.ensure(store, record);
     }
   }
 
@@ -217,12 +225,12 @@ public final class Environments {
 
   /** Creates an environment from a rootfs tarball file (see {@link RootfsImporter}). */
   public EnvironmentRecord importRootfs(EnvName name, java.nio.file.Path tarball, CreateOptions options) {
-    return new RootfsImporter(store, progress).importFile(name, tarball, options);
+    return withAddress(new RootfsImporter(store, progress).importFile(name, tarball, options));
   }
 
   /** Creates an environment from a rootfs tarball read from {@code in}. */
   public EnvironmentRecord importRootfs(EnvName name, java.io.InputStream in, CreateOptions options) {
-    return new RootfsImporter(store, progress).importStream(name, in, options);
+    return withAddress(new RootfsImporter(store, progress).importStream(name, in, options));
   }
 
   public List<EnvironmentStatus> list() {
@@ -308,7 +316,14 @@ public final class Environments {
 
   /** Copies a stopped environment (its disk, sparsely) into a new one. */
   public EnvironmentRecord cloneEnvironment(EnvName source, EnvName target) {
-    return new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(source, target);
+    return withAddress(new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(source, target));
+  }
+
+  /** The new environment of {@code record} with an address of its own. */
+  private EnvironmentRecord withAddress(EnvironmentRecord record) {
+    try (EnvironmentStore.Lock lock = store.lock(record.envName())) {
+      return AddressAllocator.ensure(store, store.get(record.envName()));
+    }
   }
 
   /** Writes {@code source} to {@code guestPath} in the environment, booting it if needed. */
@@ -345,7 +360,7 @@ public final class Environments {
         return vm.get();
       }
       // Read again under the lock: settings may have changed while this waited for it.
-      EnvironmentRecord record = store.get(name);
+      EnvironmentRecord record = AddressAllocator.ensure(store, store.get(name));
       store.save(record.withState(EnvironmentState.STARTING, null));
       try {
         AcceleratorChoice accel = AcceleratorProbe.host().choose();
