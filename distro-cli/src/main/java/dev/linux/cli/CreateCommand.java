@@ -4,6 +4,7 @@ import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.NetworkSettings;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,6 +40,18 @@ final class CreateCommand implements Callable<Integer> {
   @Option(names = "--memory", paramLabel = "SIZE", description = "Guest memory, allocated as the guest uses it (default: memory in linux config, else 2G).")
   String memory;
 
+  @Option(names = "--network", paramLabel = "user|none",
+      description = "user: outbound network, DNS and forwarded ports; none: only lo (default: network in linux config, else user).")
+  String network;
+
+  @Option(names = "--forward-ports", paramLabel = "true|false",
+      description = "Forward the ports guest processes listen on to the host (default: forwardPorts in linux config, else true).")
+  String forwardPorts;
+
+  @Option(names = "--ignore-ports", paramLabel = "PORT[,PORT...]",
+      description = "Guest ports never forwarded, e.g. 22,5432 (default: ignorePorts in linux config, else none).")
+  String ignorePorts;
+
   @Option(names = {"-q", "--quiet"}, description = "No progress output.")
   boolean quiet;
 
@@ -46,12 +59,14 @@ final class CreateCommand implements Callable<Integer> {
   public Integer call() {
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
     CreateOptions defaults = CliEnvironment.config().createDefaults();
+    NetworkSettings net = NetworkSettings.Change.parse(network, forwardPorts, ignorePorts)
+        .applyTo(CliEnvironment.config().networkDefaults());
     CreateOptions options = new CreateOptions(
         image != null ? image : defaults.image(),
         disk != null ? ByteSize.parse(disk) : defaults.disk(),
         cpus != null ? cpus : defaults.cpus(),
         memory != null ? ByteSize.parse(memory) : defaults.memory());
-    EnvironmentRecord record = environments.create(EnvName.of(name), options);
+    EnvironmentRecord record = environments.create(EnvName.of(name), options, net);
     if (!quiet) {
       spec.commandLine().getOut().printf("created %s from %s%n", record.name(), record.image());
     }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       RestartCommand.class,
       LogsCommand.class,
       InspectCommand.class,
+      PortsCommand.class,
       SetCommand.class,
       SetDefaultCommand.class,
       RenameCommand.class,

@@ -67,9 +67,10 @@ class HostForwardTest {
       }
       fake.join();
     }
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
     assertEquals(
-        "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"hostfwd_add net0 tcp:127.0.0.1:80-:80\"}}",
-        received.get(1));
+        json.readTree("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"hostfwd_add net0 tcp:127.0.0.1:80-:80\"}}"),
+        json.readTree(received.get(1)));
   }
 
   private static void serve(ServerSocketChannel server, List<String> answers, List<String> received) {
