@@ -42,7 +42,9 @@ import java.util.concurrent.CompletableFuture;
  * transfer inside the guest over its own loopback ({@code dd | nc 127.0.0.1}); beside them the
  * same bytes over the agent connection (an Exec'd {@code cat >/dev/null} fed through its stdin),
  * which is what a forwarder in the daemon tunnelling over that connection would ride on. Then
- * connection set-up: connect, one byte echoed, close, through the forward.
+ * connection set-up: connect, one byte echoed, close, through the forward. The in-guest reference
+ * checks that its sink received every byte (busybox {@code nc} reads in small pieces, and sender
+ * and receiver share the guest's one emulated CPU, so it is a slow reference under TCG).
  *
  * <p>{@code --megabytes M} (default 1024): bytes per transfer; {@code --connections N} (default
  * 100): connections timed.
@@ -81,8 +83,17 @@ public final class NetBench {
           awaitForward(home, name, ECHO_PORT);
 
           // The guest's own loopback: sender and receiver both in the guest.
-          double loopback = timed(agent, "nc -l -p " + SINK_PORT + " >/dev/null & sleep 0.5; "
-              + "dd if=/dev/zero bs=64k count=" + (bytes >> 16) + " 2>/dev/null | nc 127.0.0.1 " + SINK_PORT + "; wait") - 0.5;
+          // The sink's stdin must stay open (busybox nc half-closes when its stdin ends); it
+          // counts what it received, and the row ends when the count is written.
+          background(agent, "(sleep 100000 | nc -l -p " + SINK_PORT + " | wc -c >/tmp/sink.count)");
+          timed(agent, "until grep -qi ':" + String.format("%04X", SINK_PORT) + " ' /proc/net/tcp /proc/net/tcp6; do sleep 0.05; done");
+          double loopback = timed(agent, "dd if=/dev/zero bs=64k count=" + (bytes >> 16) + " 2>/dev/null | nc 127.0.0.1 " + SINK_PORT
+              + "; until [ -s /tmp/sink.count ]; do sleep 0.01; done");
+          String received = output(agent, "cat /tmp/sink.count").strip();
+          if (!received.equals(Long.toString(bytes))) {
+            throw new IllegalStateException("the in-guest sink received " + received + " bytes, not " + bytes);
+          }
+          timed(agent, "kill $(pidof sleep) 2>/dev/null; true");
 
           background(agent, "nc -l -p " + SINK_PORT + " >/dev/null");
           awaitForward(home, name, SINK_PORT);
@@ -138,6 +149,15 @@ public final class NetBench {
       }
     }
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static String output(GuestAgent agent, String command) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ExecSession exec = agent.exec(ProcessSpec.of("sh", "-c", command), out, out)) {
+      exec.stdin().close();
+      exec.waitFor();
+    }
+    return out.toString(StandardCharsets.UTF_8).strip();
   }
 
   /** {@code bytes} through the agent connection into {@code cat >/dev/null}, in seconds. */
