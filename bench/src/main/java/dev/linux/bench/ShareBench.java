@@ -5,6 +5,7 @@ import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.Environments;
 import dev.linux.env.LinuxHome;
+import dev.linux.env.NetworkSettings;
 import dev.linux.env.Progress;
 import dev.linux.env.ShareChanges;
 import dev.linux.env.fs.FileTrees;
@@ -74,7 +75,8 @@ public final class ShareBench {
           Progress.SILENT, Optional.of(kernel.vmlinuz().getParent()));
       EnvName name = EnvName.of("sharebench");
       environments.create(name, new CreateOptions("oci:" + image + ":busybox", ByteSize.parse("4G"), 2, ByteSize.parse("1G")),
-          new ShareChanges(Optional.of(false), List.of(new ShareSpec(shared, "/mnt/share", false)), List.of()));
+          new ShareChanges(Optional.of(false), List.of(new ShareSpec(shared, "/mnt/share", false)), List.of()),
+          NetworkSettings.DEFAULTS);
       String format = "%-44s %10s   %-18s %10s   %7s%n";
       try {
         // The same tree on the disk, copied once.

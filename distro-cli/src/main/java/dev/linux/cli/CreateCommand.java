@@ -4,6 +4,7 @@ import dev.linux.env.ByteSize;
 import dev.linux.env.CreateOptions;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentRecord;
+import dev.linux.env.NetworkSettings;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,17 @@ final class CreateCommand implements Callable<Integer> {
   @Option(names = "--share", paramLabel = "HOST[:GUEST][:ro]",
       description = "Share a host directory (absolute) at GUEST (default: the same path), read-only with :ro (repeatable).")
   java.util.List<String> shares = java.util.List.of();
+  @Option(names = "--network", paramLabel = "user|none",
+      description = "user: outbound network, DNS and forwarded ports; none: only lo (default: network in linux config, else user).")
+  String network;
+
+  @Option(names = "--forward-ports", paramLabel = "true|false",
+      description = "Forward the ports guest processes listen on to the host (default: forwardPorts in linux config, else true).")
+  String forwardPorts;
+
+  @Option(names = "--ignore-ports", paramLabel = "PORT[,PORT...]",
+      description = "Guest ports never forwarded, e.g. 22,5432 (default: ignorePorts in linux config, else none).")
+  String ignorePorts;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress output.")
   boolean quiet;
@@ -54,12 +66,14 @@ final class CreateCommand implements Callable<Integer> {
     dev.linux.env.ShareChanges shareChanges = ShareOptions.changes(noHome ? Boolean.FALSE : null, shares, java.util.List.of());
     var environments = CliEnvironment.environments(spec.commandLine().getErr(), quiet);
     CreateOptions defaults = CliEnvironment.config().createDefaults();
+    NetworkSettings net = NetworkSettings.Change.parse(network, forwardPorts, ignorePorts)
+        .applyTo(CliEnvironment.config().networkDefaults());
     CreateOptions options = new CreateOptions(
         image != null ? image : defaults.image(),
         disk != null ? ByteSize.parse(disk) : defaults.disk(),
         cpus != null ? cpus : defaults.cpus(),
         memory != null ? ByteSize.parse(memory) : defaults.memory());
-    EnvironmentRecord record = environments.create(EnvName.of(name), options, shareChanges);
+    EnvironmentRecord record = environments.create(EnvName.of(name), options, shareChanges, net);
     if (!quiet) {
       spec.commandLine().getOut().printf("created %s from %s%n", record.name(), record.image());
     }

@@ -121,6 +121,10 @@ final class InspectCommand implements Callable<Integer> {
         record.idleTimeoutSeconds() != null ? record.idleTimeoutSeconds() : config.idleTimeoutSeconds());
     row.put("idleTimeoutSource", record.idleTimeoutSeconds() != null ? "environment" : config.source(GlobalConfig.Key.IDLE_TIMEOUT).label());
     row.put("default", config.value(GlobalConfig.Key.DEFAULT_ENVIRONMENT).equals(record.name()));
+    row.put("address", record.address());
+    row.put("network", dev.linux.env.NetworkSettings.label(record.networkSettings().network()));
+    row.put("forwardPorts", record.networkSettings().forwardPorts());
+    row.put("ignorePorts", record.networkSettings().ignorePorts());
     inspection.kernel().ifPresent(k -> row.put("kernel", k));
     inspection.accelerator().ifPresent(a -> row.put("accelerator", a));
     inspection.guest().ifPresent(guest -> {

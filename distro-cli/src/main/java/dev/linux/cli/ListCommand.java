@@ -33,8 +33,8 @@ final class ListCommand implements Callable<Integer> {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
       return 0;
     }
-    String format = "%-16s %-9s %-28s %4s  %-8s  %s%n";
-    out.printf(format, "NAME", "STATE", "IMAGE", "CPUS", "MEMORY", "DISK");
+    String format = "%-16s %-9s %-28s %4s  %-8s  %-19s  %s%n";
+    out.printf(format, "NAME", "STATE", "IMAGE", "CPUS", "MEMORY", "DISK", "ADDRESS");
     for (EnvironmentStatus s : all) {
       if (s.record().unreadable()) {
         out.printf(format, s.record().name(), s.state().label(), "-", "-", "-", "-");
@@ -42,9 +42,18 @@ final class ListCommand implements Callable<Integer> {
       }
       out.printf(format, s.record().name(), s.state().label(), s.record().image(), s.record().cpus(),
           new ByteSize(s.record().memoryBytes()).human(),
-          new ByteSize(s.diskUsedBytes()).human() + " / " + new ByteSize(s.record().diskBytes()).human());
+          new ByteSize(s.diskUsedBytes()).human() + " / " + new ByteSize(s.record().diskBytes()).human(),
+          address(s.record()));
     }
     return 0;
+  }
+
+  /** The environment's address, or what stands in for it. */
+  static String address(dev.linux.env.EnvironmentRecord record) {
+    if (record.networkSettings().network() == dev.linux.vm.NetworkMode.NONE) {
+      return "none";
+    }
+    return record.address() == null ? "-" : record.address();
   }
 
   private static Map<String, Object> toJson(EnvironmentStatus s) {
@@ -61,6 +70,8 @@ final class ListCommand implements Callable<Integer> {
     row.put("memoryBytes", s.record().memoryBytes());
     row.put("diskBytes", s.record().diskBytes());
     row.put("diskUsedBytes", s.diskUsedBytes());
+    row.put("address", s.record().address());
+    row.put("network", dev.linux.env.NetworkSettings.label(s.record().networkSettings().network()));
     row.put("created", s.record().created().toString());
     if (s.record().lastStarted() != null) {
       row.put("lastStarted", s.record().lastStarted().toString());

@@ -37,6 +37,7 @@ public final class Main implements Runnable {
       RestartCommand.class,
       LogsCommand.class,
       InspectCommand.class,
+      PortsCommand.class,
       SetCommand.class,
       SetDefaultCommand.class,
       RenameCommand.class,

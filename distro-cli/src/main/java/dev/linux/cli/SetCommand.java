@@ -4,6 +4,7 @@ import dev.linux.env.ByteSize;
 import dev.linux.env.EnvName;
 import dev.linux.env.EnvironmentSettings;
 import dev.linux.env.Environments;
+import dev.linux.env.NetworkSettings;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Spec;
       "  linux set dev --idle-timeout -1    never stop dev when idle",
       "  linux set dev --systemd true       boot with the distribution's own init (systemd)",
       "  linux set dev --share /srv/data:/data:ro --unshare /opt/old",
-      "  linux set dev --home false         stop sharing the host home"
+      "  linux set dev --home false         stop sharing the host home",
+      "  linux set dev --network none       no network at all (only lo) from the next boot",
+      "  linux set dev --ignore-ports 22    never forward port 22 (applies at once)"
     })
 final class SetCommand implements Callable<Integer> {
 
@@ -56,12 +59,24 @@ final class SetCommand implements Callable<Integer> {
   @Option(names = "--unshare", paramLabel = "PATH", description = "Stop sharing the directory with this host or guest path (repeatable).")
   java.util.List<String> unshares = java.util.List.of();
 
+  @Option(names = "--network", paramLabel = "user|none",
+      description = "user: outbound network, DNS and forwarded ports (the default); none: only lo. Applies at the next boot.")
+  String network;
+
+  @Option(names = "--forward-ports", paramLabel = "true|false",
+      description = "Forward the ports guest processes listen on to the host (see linux ports). Applies at once.")
+  String forwardPorts;
+
+  @Option(names = "--ignore-ports", paramLabel = "PORT[,PORT...]",
+      description = "Guest ports never forwarded, e.g. 22,5432 (\"\" clears the list). Applies at once.")
+  String ignorePorts;
+
   @Override
   public Integer call() {
     EnvName env = EnvName.of(name);
     EnvironmentSettings settings = new EnvironmentSettings(
         Optional.ofNullable(cpus), Optional.ofNullable(memory).map(ByteSize::parse), Optional.ofNullable(idleTimeout),
-        Optional.ofNullable(systemd));
+        Optional.ofNullable(systemd), NetworkSettings.Change.parse(network, forwardPorts, ignorePorts));
     dev.linux.env.ShareChanges shareChanges = ShareOptions.changes(home, shares, unshares);
     Environments environments = CliEnvironment.environments(spec.commandLine().getErr(), true);
     // Shares first: they are checked against the record, and a bad one must leave everything as it was.
@@ -71,10 +86,11 @@ final class SetCommand implements Callable<Integer> {
     if (!settings.isEmpty() || shareChanges.isEmpty()) {
       environments.update(env, settings);
     }
-    boolean bootSettings = cpus != null || memory != null || systemd != null || !shareChanges.isEmpty();
+    boolean bootSettings =
+        cpus != null || memory != null || systemd != null || network != null || !shareChanges.isEmpty();
     if (bootSettings && environments.isRunning(env)) {
       spec.commandLine().getErr().println(
-          name + " is running: cpus, memory, systemd and shares apply when it next boots (linux restart " + name + ")");
+          name + " is running: cpus, memory, systemd, network and shares apply when it next boots (linux restart " + name + ")");
     }
     return 0;
   }

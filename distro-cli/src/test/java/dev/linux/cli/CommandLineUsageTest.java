@@ -82,6 +82,7 @@ class CommandLineUsageTest {
         Case.error(USAGE, BAD_NAME, "inspect", BAD_NAME),
         Case.error(USAGE, BAD_NAME, "set", BAD_NAME, "--cpus", "2"),
         Case.error(USAGE, BAD_NAME, "set-default", BAD_NAME),
+        Case.error(USAGE, BAD_NAME, "ports", BAD_NAME),
         Case.error(USAGE, BAD_NAME, "resize", BAD_NAME, "64G"),
         Case.error(USAGE, BAD_NAME, "rename", BAD_NAME, "ok"),
         Case.error(USAGE, BAD_NAME, "rename", "ok", BAD_NAME),
@@ -102,6 +103,12 @@ class CommandLineUsageTest {
         Case.error(USAGE, "many", "create", "dev", "--cpus", "many"),
         Case.error(USAGE, "soon", "stop", "dev", "-t", "soon"),
         Case.error(USAGE, "maybe", "set", "dev", "--systemd", "maybe"),
+        // bad network settings
+        Case.error(USAGE, "bogus", "create", "dev", "--network", "bogus"),
+        Case.error(USAGE, "x", "create", "dev", "--ignore-ports", "22,x"),
+        Case.error(USAGE, "70000", "set", "dev", "--ignore-ports", "70000"),
+        Case.error(USAGE, "0", "set", "dev", "--ignore-ports", "0"),
+        Case.error(USAGE, "maybe", "set", "dev", "--forward-ports", "maybe"),
         // a missing option value, and an extra argument
         Case.error(USAGE, "--image", "create", "dev", "--image"),
         Case.error(USAGE, "extra", "start", "dev", "extra"));

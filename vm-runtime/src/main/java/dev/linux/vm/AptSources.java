@@ -78,7 +78,7 @@ final class AptSources {
     return sources;
   }
 
-  /** One-line format: {@code deb [arch=amd64 signed-by=/k.gpg] http://deb.debian.org/debian bookworm main}. */
+  /** One-line format: {@code deb [arch=amd64 signed-by=/k.gpg] http://mirror.example.org/debian bookworm main}. */
   static List<Source> parseList(String text) {
     List<Source> sources = new ArrayList<>();
     for (String raw : text.lines().toList()) {

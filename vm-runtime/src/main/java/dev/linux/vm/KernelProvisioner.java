@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * and whenever it cannot be reached, the kernel already provisioned is used.
  */
 public final class KernelProvisioner {
-  /** The linux.conf key naming a Debian archive (e.g. {@code https://deb.debian.org/debian stable}). */
+  /** The linux.conf key naming a Debian archive (e.g. {@code https://mirror.example.org/debian stable}). */
   public static final String ARCHIVE_SETTING = "kernelArchive";
 
   /** The environment variable with the same meaning (it wins over the configuration file). */
@@ -149,7 +149,7 @@ public final class KernelProvisioner {
     if (sources.isEmpty()) {
       throw new IOException("no Debian package archive to fetch the guest kernel from: the host has no "
           + "apt sources with a main component; set " + ARCHIVE_SETTING + " in linux.conf (or "
-          + ARCHIVE_VARIABLE + "), e.g. 'https://deb.debian.org/debian stable', or name a kernel "
+          + ARCHIVE_VARIABLE + "), e.g. 'https://mirror.example.org/debian stable', or name a kernel "
           + "with the 'kernel' setting");
     }
     return sources;
@@ -167,7 +167,7 @@ public final class KernelProvisioner {
     if (uri == null || uri.getScheme() == null || !List.of("http", "https", "file").contains(uri.getScheme())
         || words.length > 2) {
       throw new IOException(ARCHIVE_SETTING + " must be 'URI [SUITE]' with an http, https or file URI, e.g. "
-          + "'https://deb.debian.org/debian stable', not '" + value.strip() + "'");
+          + "'https://mirror.example.org/debian stable', not '" + value.strip() + "'");
     }
     return new AptSources.Source(uri, words.length == 2 ? words[1] : "stable", List.of("main"), List.of(),
         Optional.empty());
@@ -213,7 +213,7 @@ public final class KernelProvisioner {
     throw new IOException("no " + String.join(" or ", metaPackages()) + " in "
         + sources.stream().map(Object::toString).toList() + "; set " + ARCHIVE_SETTING
         + " in linux.conf (or " + ARCHIVE_VARIABLE + ") to a Debian archive, e.g. "
-        + "'https://deb.debian.org/debian stable'");
+        + "'https://mirror.example.org/debian stable'");
   }
 
   /** The image package the newest {@code meta} depends on, if the indexes hold both. */

@@ -14,7 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A minimal client of QEMU's machine protocol: enough to ask QEMU to quit. */
+/**
+ * A minimal client of QEMU's machine protocol: enough to wait for the agent port, manage port
+ * forwards and ask QEMU to quit. QEMU's monitor socket takes one client at a time (others wait in
+ * its backlog), so every user connects, asks and closes.
+ */
 final class QmpClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final SocketChannel channel;
@@ -44,7 +48,44 @@ final class QmpClient implements AutoCloseable {
 
   /** Runs a command and returns its {@code return} value; events in between are skipped. */
   JsonNode execute(String command) throws IOException {
-    out.write(JSON.writeValueAsBytes(Map.of("execute", command)));
+    return execute(command, Map.of());
+  }
+
+  /**
+   * Runs a human monitor command (there is no QMP command for {@code hostfwd_add}) and returns
+   * what it printed; most print nothing on success and a message on failure.
+   */
+  String humanMonitorCommand(String commandLine) throws IOException {
+    return execute("human-monitor-command", Map.of("command-line", commandLine)).asText().strip();
+  }
+
+  /**
+   * Adds a host forward on the user-mode netdev {@code netdev}.
+   *
+   * @throws IOException with QEMU's message when it cannot (the host port is taken, most often)
+   */
+  void addHostForward(String netdev, HostForward forward) throws IOException {
+    String printed = humanMonitorCommand(forward.addCommand(netdev));
+    if (!printed.isEmpty()) {
+      throw new IOException(printed.lines().findFirst().orElse(printed));
+    }
+  }
+
+  /** Removes a host forward; false if QEMU had no such forward. */
+  boolean removeHostForward(String netdev, HostForward forward) throws IOException {
+    String printed = humanMonitorCommand(forward.removeCommand(netdev));
+    if (printed.endsWith("removed")) {
+      return true;
+    }
+    if (printed.endsWith("not found")) {
+      return false;
+    }
+    throw new IOException(printed.isEmpty() ? "no answer to " + forward.removeCommand(netdev) : printed);
+  }
+
+  private JsonNode execute(String command, Map<String, Object> arguments) throws IOException {
+    out.write(JSON.writeValueAsBytes(
+        arguments.isEmpty() ? Map.of("execute", command) : Map.of("execute", command, "arguments", arguments)));
     out.write('\n');
     out.flush();
     while (true) {

@@ -18,8 +18,8 @@ class AptSourcesTest {
   void oneLineFormatWithOptionsAndComments() {
     List<AptSources.Source> s = AptSources.parseList("""
         # a comment
-        deb http://deb.debian.org/debian bookworm main contrib  # trailing comment
-        deb-src http://deb.debian.org/debian bookworm main
+        deb http://mirror.example.org/debian bookworm main contrib  # trailing comment
+        deb-src http://mirror.example.org/debian bookworm main
         deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/k.gpg] https://mirror.test/debian/ trixie main
         deb [ trusted=yes ] file:/srv/mirror stable main
         #deb http://disabled.test/debian bookworm main
@@ -28,10 +28,10 @@ class AptSourcesTest {
         deb [arch=amd64
         """);
     assertEquals(3, s.size(), s.toString());
-    assertEquals(URI.create("http://deb.debian.org/debian/"), s.get(0).uri());
+    assertEquals(URI.create("http://mirror.example.org/debian/"), s.get(0).uri());
     assertEquals("bookworm", s.get(0).suite());
     assertEquals(List.of("main", "contrib"), s.get(0).components());
-    assertEquals(URI.create("http://deb.debian.org/debian/dists/bookworm/"), s.get(0).dists());
+    assertEquals(URI.create("http://mirror.example.org/debian/dists/bookworm/"), s.get(0).dists());
     assertEquals(List.of("amd64", "arm64"), s.get(1).architectures());
     assertEquals(Optional.of(Path.of("/usr/share/keyrings/k.gpg")), s.get(1).signedBy());
     assertEquals(URI.create("https://mirror.test/debian/dists/trixie/"), s.get(1).dists());
@@ -42,14 +42,14 @@ class AptSourcesTest {
   void deb822FormatExpandsUrisAndSuites() {
     List<AptSources.Source> s = AptSources.parseDeb822("""
         Types: deb deb-src
-        # http://snapshot.debian.org/archive/debian/20250520T000000Z
-        URIs: http://deb.debian.org/debian
+        # http://snapshot.example.org/archive/debian/20250520T000000Z
+        URIs: http://mirror.example.org/debian
         Suites: bookworm bookworm-updates
         Components: main
         Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
         Types: deb-src
-        URIs: http://deb.debian.org/debian
+        URIs: http://mirror.example.org/debian
         Suites: bookworm
         Components: main
 
@@ -70,7 +70,7 @@ class AptSourcesTest {
          mQINBGPL
          -----END PGP PUBLIC KEY BLOCK-----
         """);
-    assertEquals(List.of("http://deb.debian.org/debian/ bookworm", "http://deb.debian.org/debian/ bookworm-updates",
+    assertEquals(List.of("http://mirror.example.org/debian/ bookworm", "http://mirror.example.org/debian/ bookworm-updates",
         "https://a.test/debian/ trixie", "https://b.test/debian/ trixie"), s.stream().map(Object::toString).toList());
     assertEquals(Optional.of(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg")), s.get(0).signedBy());
     assertEquals(Optional.empty(), s.get(2).signedBy(), "an inline key is not a file");

@@ -66,7 +66,7 @@ final class EnvironmentCloner {
         diskCopy.copy(from.disk(), files.disk());
         // A new environment: it has not booted as itself yet.
         return original.withName(target).withCreated(Instant.now())
-            .withState(EnvironmentState.CREATED, null).withLastStarted(null);
+            .withState(EnvironmentState.CREATED, null).withLastStarted(null).withAddress(null);
       });
     }
   }

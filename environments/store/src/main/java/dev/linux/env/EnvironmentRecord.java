@@ -32,6 +32,12 @@ import java.util.Objects;
  *     record written before sharing existed) shares it unless the image's {@code /etc/wsl.conf}
  *     says {@code [automount] enabled = false}
  * @param shares more host directories shared with it, in the order added; never null
+ * @param address the environment's own loopback address on the host (in {@code 127.77.0.0/16},
+ *     see {@link AddressAllocator}), where its listening ports are forwarded; null until one is
+ *     allocated (at create, or the next start of an older record)
+ * @param network {@code "user"} or {@code "none"} (see {@link NetworkSettings}); null: {@code user}
+ * @param forwardPorts whether the guest's listening ports are forwarded to the host; null: true
+ * @param ignorePorts guest ports never forwarded; null: none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnvironmentRecord(
@@ -49,14 +55,18 @@ public record EnvironmentRecord(
     String stateReason,
     Instant lastStarted,
     Boolean shareHome,
-    List<ShareSetting> shares) {
+    List<ShareSetting> shares,
+    String address,
+    String network,
+    Boolean forwardPorts,
+    List<Integer> ignorePorts) {
 
   /** A record of a new environment, with the global idle timeout. */
   public EnvironmentRecord(
       String name, String image, String imageDigest, Instant created, int cpus, long memoryBytes,
       long diskBytes, ImageDefaults imageDefaults) {
     this(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, null, null,
-        EnvironmentState.CREATED, null, null, null, List.of());
+        EnvironmentState.CREATED, null, null, null, List.of(), null, null, null, null);
   }
 
   public EnvironmentRecord {
@@ -67,6 +77,7 @@ public record EnvironmentRecord(
     shares = shares == null ? List.of() : List.copyOf(shares);
     state = state == null ? EnvironmentState.CREATED : state;
     stateReason = state == EnvironmentState.BROKEN ? stateReason : null;
+    ignorePorts = ignorePorts == null || ignorePorts.isEmpty() ? null : List.copyOf(ignorePorts);
     if (idleTimeoutSeconds != null && idleTimeoutSeconds < -1) {
       throw new EnvException(
           EnvException.Code.INVALID_ARGUMENT, "idle timeout must be -1 (never) or at least 0 seconds, not " + idleTimeoutSeconds);
@@ -107,47 +118,62 @@ public record EnvironmentRecord(
   // component added later cannot be dropped by a caller that rebuilds the record by hand.
 
   public EnvironmentRecord withName(EnvName newName) {
-    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(newName.value(), image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withCreated(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, when, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withCpus(int newCpus) {
-    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, newCpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withMemoryBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, bytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withDiskBytes(long bytes) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, bytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withIdleTimeoutSeconds(Long seconds) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, seconds, systemd, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withSystemd(Boolean enabled) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, enabled, state, stateReason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   /** A copy in {@code newState}; {@code reason} says why when it is broken (dropped otherwise). */
   public EnvironmentRecord withState(EnvironmentState newState, String reason) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, newState, reason, lastStarted, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withLastStarted(Instant when) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when, shareHome, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, when, shareHome, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withShareHome(Boolean share) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, share, shares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, share, shares, address, network, forwardPorts, ignorePorts);
   }
 
   public EnvironmentRecord withShares(List<ShareSetting> newShares) {
-    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, newShares);
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, newShares, address, network, forwardPorts, ignorePorts);
+  }
+
+  public EnvironmentRecord withAddress(String newAddress) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, newAddress, network, forwardPorts, ignorePorts);
+  }
+
+  /** A copy with the network settings of {@code settings}. */
+  public EnvironmentRecord withNetwork(NetworkSettings settings) {
+    return new EnvironmentRecord(name, image, imageDigest, created, cpus, memoryBytes, diskBytes, imageDefaults, idleTimeoutSeconds, systemd, state, stateReason, lastStarted, shareHome, shares, address,
+        NetworkSettings.label(settings.network()), settings.forwardPorts(), settings.ignorePorts().stream().sorted().toList());
+  }
+
+  /** The network settings in effect (an older record's missing ones are the built-in defaults). */
+  public NetworkSettings networkSettings() {
+    return NetworkSettings.fromRecord(network, forwardPorts, ignorePorts);
   }
 }

@@ -10,9 +10,17 @@ import java.util.Optional;
  * @param memory guest memory
  * @param idleTimeoutSeconds seconds without sessions before it stops; {@code -1} never
  * @param systemd whether the distribution's init (systemd) runs as PID 1 of the environment
+ * @param network changes to the network settings ({@code --network} applies at the next boot;
+ *     {@code --forward-ports} and {@code --ignore-ports} at once, as the daemon rereads them)
  */
 public record EnvironmentSettings(
-    Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds, Optional<Boolean> systemd) {
+    Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds, Optional<Boolean> systemd,
+    NetworkSettings.Change network) {
+
+  public EnvironmentSettings(
+      Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds, Optional<Boolean> systemd) {
+    this(cpus, memory, idleTimeoutSeconds, systemd, NetworkSettings.Change.NONE);
+  }
 
   /** Settings without a systemd change. */
   public EnvironmentSettings(Optional<Integer> cpus, Optional<ByteSize> memory, Optional<Long> idleTimeoutSeconds) {
@@ -20,6 +28,7 @@ public record EnvironmentSettings(
   }
 
   public EnvironmentSettings {
+    network = network == null ? NetworkSettings.Change.NONE : network;
     cpus.ifPresent(n -> {
       if (n < 1 || n > 256) {
         throw invalid("--cpus must be between 1 and 256, not " + n);
@@ -41,7 +50,7 @@ public record EnvironmentSettings(
   }
 
   public boolean isEmpty() {
-    return cpus.isEmpty() && memory.isEmpty() && idleTimeoutSeconds.isEmpty() && systemd.isEmpty();
+    return cpus.isEmpty() && memory.isEmpty() && idleTimeoutSeconds.isEmpty() && systemd.isEmpty() && network.isEmpty();
   }
 
   /** {@code record} with these settings applied. */
@@ -49,13 +58,14 @@ public record EnvironmentSettings(
     EnvironmentRecord updated = record.withCpus(cpus.orElse(record.cpus()))
         .withMemoryBytes(memory.map(ByteSize::bytes).orElse(record.memoryBytes()))
         .withIdleTimeoutSeconds(idleTimeoutSeconds.isPresent() ? idleTimeoutSeconds.get() : record.idleTimeoutSeconds());
-    return systemd.isPresent() ? updated.withSystemd(systemd.get()) : updated;
+    updated = systemd.isPresent() ? updated.withSystemd(systemd.get()) : updated;
+    return network.isEmpty() ? updated : updated.withNetwork(network.applyTo(updated.networkSettings()));
   }
 
   /** Applies the settings to the stored record of {@code name} under its lock. */
   EnvironmentRecord update(EnvironmentStore store, EnvName name) {
     if (isEmpty()) {
-      throw invalid("nothing to change: give --cpus, --memory or --idle-timeout");
+      throw invalid("nothing to change: give --cpus, --memory, --idle-timeout, --systemd, --network, --forward-ports or --ignore-ports");
     }
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       EnvironmentRecord updated = applyTo(store.usable(name));

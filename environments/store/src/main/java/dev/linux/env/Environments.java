@@ -66,11 +66,16 @@ public final class Environments {
 
   /** Writes a new environment's disk from its image; on any failure nothing is left behind. */
   public EnvironmentRecord create(EnvName name, CreateOptions options) {
-    return create(name, options, ShareChanges.NONE);
+    return create(name, options, ShareChanges.NONE, NetworkSettings.DEFAULTS);
   }
 
-  /** {@link #create(EnvName, CreateOptions)} with share settings other than the defaults, checked first. */
-  public EnvironmentRecord create(EnvName name, CreateOptions options, ShareChanges shares) {
+  /**
+   * {@link #create(EnvName, CreateOptions)} with share and network settings other than the
+   * defaults, the shares checked first; the environment gets its own address (see {@link
+   * AddressAllocator}).
+   */
+  public EnvironmentRecord create(
+      EnvName name, CreateOptions options, ShareChanges shares, NetworkSettings network) {
     try (EnvironmentStore.Lock lock = store.lock(name)) {
       if (store.find(name).isPresent()) {
         throw store.alreadyExists(name);
@@ -86,9 +91,9 @@ public final class Environments {
         return shares.applyTo(new EnvironmentRecord(
             name.value(), image.displayName(), image.image().manifest().digest().toString(), Instant.now(),
             options.cpus(), options.memory().bytes(), options.disk().bytes(),
-            ImageDefaults.from(image.image().config())), hostHome());
+            ImageDefaults.from(image.image().config())).withNetwork(network), hostHome());
       });
-      return record;
+      return AddressAllocator.ensure(store, record);
     }
   }
 
@@ -238,12 +243,12 @@ public final class Environments {
 
   /** Creates an environment from a rootfs tarball file (see {@link RootfsImporter}). */
   public EnvironmentRecord importRootfs(EnvName name, java.nio.file.Path tarball, CreateOptions options) {
-    return new RootfsImporter(store, progress).importFile(name, tarball, options);
+    return withAddress(new RootfsImporter(store, progress).importFile(name, tarball, options));
   }
 
   /** Creates an environment from a rootfs tarball read from {@code in}. */
   public EnvironmentRecord importRootfs(EnvName name, java.io.InputStream in, CreateOptions options) {
-    return new RootfsImporter(store, progress).importStream(name, in, options);
+    return withAddress(new RootfsImporter(store, progress).importStream(name, in, options));
   }
 
   public List<EnvironmentStatus> list() {
@@ -329,7 +334,7 @@ public final class Environments {
   public EnvironmentRecord resize(EnvName name, ByteSize size) {
     store.usable(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
-      EnvironmentRecord record = store.usable(name);
+      EnvironmentRecord record = AddressAllocator.ensure(store, store.usable(name));
       if (VirtualMachine.find(home.files(name).runtime()).isPresent()) {
         throw new EnvException(EnvException.Code.FAILED_PRECONDITION,
             name + " is running; stop it first (linux stop " + name + "), then resize it");
@@ -358,7 +363,14 @@ public final class Environments {
 
   /** Copies a stopped environment (its disk, sparsely) into a new one. */
   public EnvironmentRecord cloneEnvironment(EnvName source, EnvName target) {
-    return new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(source, target);
+    return withAddress(new EnvironmentCloner(store, EnvironmentCloner.CP).cloneEnvironment(source, target));
+  }
+
+  /** The new environment of {@code record} with an address of its own. */
+  private EnvironmentRecord withAddress(EnvironmentRecord record) {
+    try (EnvironmentStore.Lock lock = store.lock(record.envName())) {
+      return AddressAllocator.ensure(store, store.get(record.envName()));
+    }
   }
 
   /** Writes {@code source} to {@code guestPath} in the environment, booting it if needed. */

@@ -32,7 +32,10 @@ import java.util.Optional;
  * defaultEnvironment = dev
  * defaultImage = debian:stable
  * kernel = /opt/my-kernel  # holds vmlinuz and modules/
- * kernelArchive = https://deb.debian.org/debian stable   # where the guest kernel comes from
+ * kernelArchive = https://mirror.example.org/debian stable   # where the guest kernel comes from
+ * network = user           # or none: only lo
+ * forwardPorts = true      # forward the guest's listening ports to the host
+ * ignorePorts = 22,5432    # never forward these
  * </pre>
  */
 public final class GlobalConfig {
@@ -49,7 +52,10 @@ public final class GlobalConfig {
     DEFAULT_IMAGE("defaultImage", CreateOptions.DEFAULT_IMAGE_ALIAS, "the image of new environments"),
     KERNEL("kernel", "", "a directory holding vmlinuz and modules/ (empty: the distribution's kernel)"),
     KERNEL_ARCHIVE("kernelArchive", "",
-        "'URI [SUITE]' of the Debian archive for the guest kernel (empty: the host's apt sources)");
+        "'URI [SUITE]' of the Debian archive for the guest kernel (empty: the host's apt sources)"),
+    NETWORK("network", "user", "the network of new environments: user (outbound, DNS, forwarded ports) or none (only lo)"),
+    FORWARD_PORTS("forwardPorts", "true", "whether new environments' listening ports are forwarded to the host"),
+    IGNORE_PORTS("ignorePorts", "", "guest ports new environments never forward, e.g. 22,5432");
 
     private final String key;
     private final String builtIn;
@@ -127,9 +133,12 @@ public final class GlobalConfig {
             if (!value.isEmpty()
                 && !value.strip().matches("(https?://|file:/)\\S+(\\s+\\S+)?")) {
               return Optional.of("must be 'URI [SUITE]' with an http, https or file URI, e.g. "
-                  + "'https://deb.debian.org/debian stable', not '" + value + "'");
+                  + "'https://mirror.example.org/debian stable', not '" + value + "'");
             }
           }
+          case NETWORK -> NetworkSettings.parseNetwork(value, "the value");
+          case FORWARD_PORTS -> NetworkSettings.parseBoolean(value, "the value");
+          case IGNORE_PORTS -> NetworkSettings.parsePorts(value, "the value");
         }
         return Optional.empty();
       } catch (NumberFormatException e) {
@@ -270,6 +279,14 @@ public final class GlobalConfig {
   public Optional<Path> kernel() {
     String kernel = value(Key.KERNEL);
     return kernel.isEmpty() ? Optional.empty() : Optional.of(Path.of(kernel));
+  }
+
+  /** The network settings of new environments ({@code network}, {@code forwardPorts}, {@code ignorePorts}). */
+  public NetworkSettings networkDefaults() {
+    return new NetworkSettings(
+        NetworkSettings.parseNetwork(value(Key.NETWORK), Key.NETWORK.key()),
+        NetworkSettings.parseBoolean(value(Key.FORWARD_PORTS), Key.FORWARD_PORTS.key()),
+        NetworkSettings.parsePorts(value(Key.IGNORE_PORTS), Key.IGNORE_PORTS.key()));
   }
 
   /** What {@code linux create} uses for everything not given on its command line. */

@@ -33,7 +33,8 @@ final class GuestBoot {
     return new VmSpec(
         record.name(), kernel.vmlinuz(), initrd, files.disk(), record.cpus(), record.memoryBytes(),
         accelerator, files.runtime(), files.consoleLog(), record.name(),
-        Boolean.TRUE.equals(record.systemd()) ? List.of(VmSpec.SYSTEMD_KERNEL_ARG) : List.of());
+        Boolean.TRUE.equals(record.systemd()) ? List.of(VmSpec.SYSTEMD_KERNEL_ARG) : List.of(),
+        record.networkSettings().network());
   }
 
   private GuestKernel kernel() throws IOException {

@@ -66,9 +66,9 @@ class GlobalConfigTest {
 
   @Test
   void kernelArchiveIsUriAndOptionalSuite() throws Exception {
-    load("kernelArchive = \"https://deb.debian.org/debian trixie\"\n");
+    load("kernelArchive = \"https://mirror.example.org/debian trixie\"\n");
     GlobalConfig config = GlobalConfig.load(home(), Map.of());
-    assertEquals("https://deb.debian.org/debian trixie", config.value(GlobalConfig.Key.KERNEL_ARCHIVE));
+    assertEquals("https://mirror.example.org/debian trixie", config.value(GlobalConfig.Key.KERNEL_ARCHIVE));
   }
 
   @Test
@@ -92,7 +92,7 @@ class GlobalConfigTest {
       {"idleTimeout = soon", "line 1: idleTimeout: expected a whole number"},
       {"defaultEnvironment = Dev", "line 1: defaultEnvironment: invalid environment name 'Dev'"},
       {"kernel = relative/dir", "line 1: kernel: must be an absolute directory path"},
-      {"kernelArchive = deb.debian.org/debian", "line 1: kernelArchive: must be 'URI [SUITE]'"},
+      {"kernelArchive = mirror.example.org/debian", "line 1: kernelArchive: must be 'URI [SUITE]'"},
       {"colour = blue", "line 1: unknown configuration key 'colour'"},
       {"just words", "line 1: expected key = value"},
     };

@@ -37,6 +37,8 @@ final class EnvironmentSupervisor implements AutoCloseable {
   private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
   private static final Duration PROCESS_CHECK_INTERVAL = Duration.ofSeconds(2);
   private static final Duration CLOCK_SYNC_INTERVAL = Duration.ofSeconds(60);
+  /** How often host ports found taken are tried again. */
+  private static final Duration PORT_RETRY_INTERVAL = Duration.ofSeconds(5);
   /** Time processes get between SIGTERM and SIGKILL when an idle environment stops. */
   private static final Duration IDLE_STOP_GRACE = Duration.ofSeconds(5);
 
@@ -164,6 +166,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     try {
       s.state = EnvironmentState.STOPPING;
       closeChannel(s);
+      PortForwarder.forget(null, home.files(name).runtime());
       boolean stopped = environments.apply(Progress.SILENT).stop(name, grace);
       if (stopped) {
         log.info(name + ": stopped");
@@ -197,6 +200,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
             EnvException.Code.FAILED_PRECONDITION,
             name + " is running; stop it first (linux stop " + name + ") or use --force");
       }
+      PortForwarder.forget(null, home.files(name).runtime());
       environments.apply(Progress.SILENT).remove(name, force);
       s.state = EnvironmentState.STOPPED;
       entries.remove(name, s);
@@ -238,6 +242,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
       throw new EnvException(EnvException.Code.UNAVAILABLE, s.name + ": " + e.getMessage(), e);
     }
     s.vmPid = vm.pid();
+    forwardPorts(s, vm);
     s.sessionProcesses = 0;
     // The first look lists processes and sets the clock at once: an adopted VM ran for a while
     // with no one keeping its clock in step. (nanoTime has no fixed origin: offsets, never 0.)
@@ -248,7 +253,26 @@ final class EnvironmentSupervisor implements AutoCloseable {
     s.state = EnvironmentState.RUNNING;
   }
 
+  /** Starts forwarding the guest's listening ports (user-mode network only); a failure is logged, not fatal. */
+  private void forwardPorts(Supervised s, VirtualMachine vm) {
+    Optional<EnvironmentRecord> record = store.find(s.name);
+    if (record.isEmpty() || record.get().networkSettings().network() != dev.linux.vm.NetworkMode.USER) {
+      return;
+    }
+    try {
+      s.ports = PortForwarder.start(s.name, vm, s.channel.agent(), record.get().address(),
+          record.get().networkSettings(), log);
+    } catch (AgentException | RuntimeException e) {
+      log.info(s.name + ": cannot follow the guest's ports; nothing is forwarded: " + e.getMessage());
+    }
+  }
+
   private static void closeChannel(Supervised s) {
+    PortForwarder ports = s.ports;
+    s.ports = null;
+    if (ports != null) {
+      ports.close();
+    }
     AgentChannel c = s.channel;
     s.channel = null;
     if (c != null) {
@@ -280,6 +304,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     if (vm(s.name).isEmpty()) {
       log.info(s.name + ": the VM exited");
       closeChannel(s);
+      PortForwarder.forget(null, home.files(s.name).runtime());
       s.state = EnvironmentState.STOPPED;
       return;
     }
@@ -299,6 +324,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
     }
     long now = System.nanoTime();
     GuestAgent agent = s.channel.agent();
+    lookAfterPorts(s, now);
     if (now - s.lastProcessCheckNanos >= PROCESS_CHECK_INTERVAL.toNanos()) {
       s.lastProcessCheckNanos = now;
       try {
@@ -366,6 +392,31 @@ final class EnvironmentSupervisor implements AutoCloseable {
     }
     state.get().problems().forEach(problem -> b.append("; ").append(problem));
     return b.toString();
+  }
+
+  /**
+   * Applies changed port settings ({@code linux set --forward-ports/--ignore-ports}) within a
+   * second, tries taken host ports again every few seconds, and restarts a forwarder whose event
+   * stream ended.
+   */
+  private void lookAfterPorts(Supervised s, long now) {
+    Optional<EnvironmentRecord> record = store.find(s.name);
+    PortForwarder ports = s.ports;
+    if (record.isEmpty() || ports == null) {
+      return;
+    }
+    if (!ports.isActive()) {
+      log.info(s.name + ": the guest's port events stopped; following them again");
+      ports.close();
+      s.ports = null;
+      vm(s.name).ifPresent(vm -> forwardPorts(s, vm));
+      return;
+    }
+    ports.settings(record.get().networkSettings());
+    if (now - s.lastPortRetryNanos >= PORT_RETRY_INTERVAL.toNanos()) {
+      s.lastPortRetryNanos = now;
+      ports.retryTaken();
+    }
   }
 
   /** Stops an idle environment, unless a session arrived since it was found idle. */

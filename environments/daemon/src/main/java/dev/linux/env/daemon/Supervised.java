@@ -25,6 +25,9 @@ final class Supervised {
   volatile EnvironmentState state = EnvironmentState.STOPPED;
   /** The one agent connection every session of this environment shares; null while not running. */
   volatile AgentChannel channel;
+  /** Keeps its listening ports forwarded while {@link #channel} is open; null without a user-mode network. */
+  volatile PortForwarder ports;
+  volatile long lastPortRetryNanos;
   volatile long vmPid;
   volatile long lastActiveNanos = System.nanoTime();
   volatile long lastProcessCheckNanos;

@@ -45,7 +45,8 @@ public final class BusyboxImage {
       "ln", "chmod", "chown", "touch", "grep", "sed", "printf", "test", "[", "pwd", "hostname", "date", "df",
       "du", "stat", "tr", "cut", "sort", "uniq", "xargs", "find", "vi", "ip", "ping", "wget", "tee", "seq",
       "whoami", "basename", "dirname", "readlink", "realpath", "mktemp", "yes", "free", "uptime", "dmesg", "nproc",
-      "md5sum", "tar", "gzip", "gunzip", "less", "which", "timeout", "nc", "ifconfig", "route", "hexdump", "od");
+      "md5sum", "tar", "gzip", "gunzip", "less", "which", "timeout", "nc", "ifconfig", "route", "hexdump", "od",
+      "httpd", "pidof");
 
   private static final Instant MTIME = Instant.parse("2024-01-01T00:00:00Z");
   private static final Path HOST_BUSYBOX = Path.of("/bin/busybox");
