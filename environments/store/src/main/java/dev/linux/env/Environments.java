@@ -334,7 +334,7 @@ public final class Environments {
   public EnvironmentRecord resize(EnvName name, ByteSize size) {
     store.usable(name);
     try (EnvironmentStore.Lock lock = store.lock(name)) {
-      EnvironmentRecord record = AddressAllocator.ensure(store, store.usable(name));
+      EnvironmentRecord record = store.usable(name);
       if (VirtualMachine.find(home.files(name).runtime()).isPresent()) {
         throw new EnvException(EnvException.Code.FAILED_PRECONDITION,
             name + " is running; stop it first (linux stop " + name + "), then resize it");
@@ -409,7 +409,7 @@ public final class Environments {
         return vm.get();
       }
       // Read again under the lock: settings may have changed while this waited for it.
-      EnvironmentRecord record = store.usable(name);
+      EnvironmentRecord record = AddressAllocator.ensure(store, store.usable(name));
       store.save(record.withState(EnvironmentState.STARTING, null));
       try {
         AcceleratorChoice accel = AcceleratorProbe.host().choose();
