@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Networking through the real CLI and daemon on real VMs: each environment's own address; a guest
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --network none} leaves only {@code lo}; bad input and a colliding address fail in one line.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NetworkIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,40 +51,61 @@ class NetworkIT {
   private static final String B = "netb";
   private static final String OFF = "netoff";
   /** Ports no other test on this machine uses; the guests' servers listen on them. */
-  private static final int PORT = 20000 + new Random().nextInt(9000);
-  private static final int TAKEN_PORT = PORT + 1;
-  private static final int LOOPBACK_PORT = PORT + 2;
-  private static final int MANY_PORT = PORT + 3;
+  private final int PORT = 20000 + new Random().nextInt(9000);
+  private final int TAKEN_PORT = PORT + 1;
+  private final int LOOPBACK_PORT = PORT + 2;
+  private final int MANY_PORT = PORT + 3;
   private static final int CONNECTIONS = 200;
+  private static final int SEQUENTIAL_CONNECTIONS = 2000;
 
-  @TempDir static Path work;
-  static CliProcess cli;
-  static Path runtimeRoot;
-  static String addressA;
-  static String addressB;
+  Path work;
+  CliProcess cli;
+  Path runtimeRoot;
+  String addressA;
+  String addressB;
+
+  /** The host user the CLI runs as; null: the test's own (root in CI). */
+  String user() {
+    return null;
+  }
 
   @BeforeAll
-  static void setUp() throws Exception {
+  void setUp() throws Exception {
+    work = Files.createTempDirectory("linux-network-it-");
     Path image = TestResources.busyboxLayout(Files.createDirectories(work.resolve("image")));
     runtimeRoot = Files.createDirectories(work.resolve("run"));
-    cli = new CliProcess(System.getProperty("java.class.path"), work.resolve("home"), TestResources.kernelDir(), null)
+    Path data = Files.createDirectories(work.resolve("home"));
+    String classpath = System.getProperty("java.class.path");
+    if (user() != null) {
+      classpath = NonRootLifecycleIT.copyClasspath(classpath, Files.createDirectories(work.resolve("cp")));
+      TestResources.makeReadable(work);
+      for (Path owned : List.of(data, runtimeRoot)) {
+        assertEquals(0, TestResources.host("chown", user() + ":", owned.toString()).exit());
+      }
+      assertEquals(0, TestResources.host("chmod", "0700", runtimeRoot.toString()).exit());
+    }
+    cli = new CliProcess(classpath, data, TestResources.kernelDir(), user())
         .env("XDG_RUNTIME_DIR", runtimeRoot.toString());
     String ref = "oci:" + image + ":" + TestResources.BUSYBOX_TAG;
     for (String name : List.of(A, B)) {
-      ok("create", name, "--image", ref, "--disk", "128M", "--memory", "256M", "--cpus", "1");
+      ok("create", name, "--no-home", "--image", ref, "--disk", "128M", "--memory", "256M", "--cpus", "1");
       ok("set", name, "--idle-timeout", "-1");
     }
-    ok("create", OFF, "--image", ref, "--disk", "128M", "--memory", "256M", "--cpus", "1", "--network", "none");
+    ok("create", OFF, "--no-home", "--image", ref, "--disk", "128M", "--memory", "256M", "--cpus", "1", "--network", "none");
   }
 
   @AfterAll
-  static void tearDown() throws Exception {
+  void tearDown() throws Exception {
     if (cli != null) {
       cli.run("daemon", "stop", "--environments");
+    }
+    if (runtimeRoot == null) {
+      return;
     }
     for (long pid : CrashSafetyIT.qemusUnder(runtimeRoot)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
+    TestResources.host("rm", "-rf", work.toString());
   }
 
   @Test
@@ -164,8 +186,8 @@ class NetworkIT {
   void twoHundredConcurrentConnectionsCarryExactBytesBothWays() throws Exception {
     // busybox nc listens with a backlog of 2: a burst of 200 needs a server with a real one.
     Path server = echoServer();
-    ok("cp", server.toString(), A + ":/tmp/echo");
-    ok("run", A, "--", "sh", "-c", "chmod +x /tmp/echo && /tmp/echo " + MANY_PORT + " </dev/null >/dev/null 2>&1 &");
+    ok("cp", server.toString(), A + ":/tmp/echo"); // keeps the source's 0755; owned by /tmp's owner
+    ok("run", A, "--", "sh", "-c", "/tmp/echo " + MANY_PORT + " </dev/null >/dev/null 2>&1 &");
     awaitEcho("127.0.0.1", MANY_PORT, System.nanoTime(), "echo server");
     long qemu = CrashSafetyIT.qemusUnder(runtimeRoot).stream().filter(pid -> commandLine(pid).contains("/" + A + "/"))
         .findFirst().orElseThrow();
@@ -223,6 +245,15 @@ class NetworkIT {
       }
     }
     System.err.printf("network: %d concurrent connections in %.1f s%n", CONNECTIONS, (System.nanoTime() - started) / 1e9);
+    // Thousands more, one after another, each half-closed by the client first: the echo comes back
+    // whole after the client's FIN, then the server's FIN ends the read.
+    long sequential = System.nanoTime();
+    for (int i = 0; i < SEQUENTIAL_CONNECTIONS; i++) {
+      byte[] data = ("connection " + i).getBytes(StandardCharsets.UTF_8);
+      assertArrayEquals(data, exchange("127.0.0.1", MANY_PORT, data), "sequential connection " + i);
+    }
+    System.err.printf("network: %d sequential half-closed connections in %.1f s%n", SEQUENTIAL_CONNECTIONS,
+        (System.nanoTime() - sequential) / 1e9);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (fds(qemu) > fdsBefore + 2 && System.nanoTime() < deadline) {
       Thread.sleep(100);
@@ -321,7 +352,7 @@ class NetworkIT {
   // --- helpers ---
 
   /** A static echo server for the guest (Go, no libc): one goroutine per connection, backlog from somaxconn. */
-  private static Path echoServer() throws Exception {
+  private Path echoServer() throws Exception {
     Path dir = Files.createDirectories(work.resolve("echo"));
     Path source = dir.resolve("echo.go");
     Files.writeString(source, """
@@ -359,28 +390,31 @@ class NetworkIT {
     Process go = build.start();
     byte[] out = go.getInputStream().readAllBytes();
     assertEquals(0, go.waitFor(), new String(out, StandardCharsets.UTF_8));
+    if (user() != null) {
+      TestResources.makeReadable(dir);
+    }
     return binary;
   }
 
-  private static CliProcess.Result ok(String... args) throws IOException, InterruptedException {
+  private CliProcess.Result ok(String... args) throws IOException, InterruptedException {
     CliProcess.Result r = cli.run(args);
     assertEquals(0, r.exit(), String.join(" ", args) + ": " + r);
     return r;
   }
 
-  private static Path envJson(String name) {
+  private Path envJson(String name) {
     return work.resolve("home/environments/" + name + "/env.json");
   }
 
-  private static JsonNode inspect(String name) throws Exception {
+  private JsonNode inspect(String name) throws Exception {
     return JSON.readTree(ok("inspect", name, "--json").out());
   }
 
-  private static JsonNode ports(String name) throws Exception {
+  private JsonNode ports(String name) throws Exception {
     return JSON.readTree(ok("ports", name, "--json").out());
   }
 
-  private static JsonNode awaitPorts(String name, java.util.function.Predicate<JsonNode> test) throws Exception {
+  private JsonNode awaitPorts(String name, java.util.function.Predicate<JsonNode> test) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     JsonNode ports = ports(name);
     while (!test.test(ports)) {
@@ -394,7 +428,7 @@ class NetworkIT {
   }
 
   /** Rows of guest port {@code port} in {@code state} (any state: null). */
-  private static int count(JsonNode ports, int port, String state) {
+  private int count(JsonNode ports, int port, String state) {
     int n = 0;
     for (JsonNode row : ports) {
       if (row.get("guestPort").asInt() == port && (state == null || state.equals(row.get("state").asText()))) {
@@ -404,7 +438,7 @@ class NetworkIT {
     return n;
   }
 
-  private static JsonNode find(JsonNode ports, int port, String hostAddress) {
+  private JsonNode find(JsonNode ports, int port, String hostAddress) {
     for (JsonNode row : ports) {
       if (row.get("guestPort").asInt() == port && (hostAddress == null ? row.get("hostAddress").isNull()
           : hostAddress.equals(row.get("hostAddress").asText()))) {
@@ -415,7 +449,7 @@ class NetworkIT {
   }
 
   /** Polls an echo round trip until it works; returns the seconds since {@code since}. */
-  private static double awaitEcho(String address, int port, long since, String what) throws Exception {
+  private double awaitEcho(String address, int port, long since, String what) throws Exception {
     byte[] ping = ("ping " + what).getBytes(StandardCharsets.UTF_8);
     long deadline = since + TimeUnit.SECONDS.toNanos(20);
     while (true) {
@@ -433,7 +467,7 @@ class NetworkIT {
     }
   }
 
-  private static void awaitRefused(String address, int port) throws Exception {
+  private void awaitRefused(String address, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try (Socket s = new Socket()) {
@@ -448,7 +482,7 @@ class NetworkIT {
     }
   }
 
-  private static void assertRefused(String address, int port) throws IOException {
+  private void assertRefused(String address, int port) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(address, port), 2000);
       fail(address + ":" + port + " accepted a connection");
@@ -457,7 +491,7 @@ class NetworkIT {
     }
   }
 
-  private static String request(String address, int port, byte[] data) {
+  private String request(String address, int port, byte[] data) {
     try {
       return new String(exchange(address, port, data), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -491,7 +525,7 @@ class NetworkIT {
     }
   }
 
-  private static String commandLine(long pid) {
+  private String commandLine(long pid) {
     try {
       return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
     } catch (IOException e) {
@@ -499,7 +533,7 @@ class NetworkIT {
     }
   }
 
-  private static long fds(long pid) throws IOException {
+  private long fds(long pid) throws IOException {
     try (var list = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
       return list.count();
     }
