@@ -288,15 +288,26 @@ func TestPrepareEnvironmentGeneratesFiles(t *testing.T) {
 	if len(res.generated) != 3 {
 		t.Fatalf("generated: %v", res.generated)
 	}
-	// Own files are kept; the image can opt out.
+	// An image's own hosts and resolv.conf are replaced (it names the network it was built on)...
+	writeFiles(t, root, map[string]string{"etc/resolv.conf": "nameserver 10.255.255.53\n", "etc/hosts": "10.0.0.1 mine\n"})
+	prepareEnvironment(root, "dev", true)
+	if !strings.Contains(readFile(t, filepath.Join(root, "etc/hosts")), "127.0.1.1\tdev\n") ||
+		!strings.HasSuffix(readFile(t, filepath.Join(root, "etc/resolv.conf")), "\nnameserver 10.0.2.3\n") {
+		t.Fatal("an image's hosts or resolv.conf kept")
+	}
+	// ...unless the image opts out, and then they are never touched.
 	writeFiles(t, root, map[string]string{
 		"etc/resolv.conf": "nameserver 1.1.1.1\n", "etc/hosts": "10.0.0.1 mine\n",
-		"etc/wsl.conf": "[network]\nhostname = other\ngenerateResolvConf = false\n",
+		"etc/wsl.conf": "[network]\nhostname = other\ngenerateResolvConf = false\ngenerateHosts = false\n",
 	})
-	os.Remove(filepath.Join(root, "etc/resolv.conf"))
 	res = prepareEnvironment(root, "dev", true)
-	if res.hostname != "other" || readFile(t, filepath.Join(root, "etc/hosts")) != "10.0.0.1 mine\n" || fileExists(filepath.Join(root, "etc/resolv.conf")) {
+	if res.hostname != "other" || readFile(t, filepath.Join(root, "etc/hosts")) != "10.0.0.1 mine\n" ||
+		readFile(t, filepath.Join(root, "etc/resolv.conf")) != "nameserver 1.1.1.1\n" {
 		t.Fatalf("opt-out: %+v", res)
+	}
+	os.Remove(filepath.Join(root, "etc/resolv.conf"))
+	if prepareEnvironment(root, "dev", true); fileExists(filepath.Join(root, "etc/resolv.conf")) {
+		t.Fatal("resolv.conf written although generateResolvConf = false")
 	}
 	if len(res.confProblems) != 0 || !res.conf.automount {
 		t.Fatalf("opt-out: %+v", res)

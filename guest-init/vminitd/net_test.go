@@ -148,7 +148,7 @@ func TestResolvConfFollowsTheNetwork(t *testing.T) {
 	if got := readFile(t, resolv); !strings.HasPrefix(got, generatedMarker) || !strings.HasSuffix(got, "\nnameserver 10.0.2.3\n") {
 		t.Fatalf("%q %v", got, res.generated)
 	}
-	// Ours is rewritten only when it differs; an empty one is replaced; the user's own is kept.
+	// Ours is rewritten only when it differs; an empty one, another and a symlink are replaced.
 	if res = prepareEnvironment(root, "dev", true); len(res.generated) != 0 {
 		t.Fatalf("unchanged files rewritten: %v", res.generated)
 	}
@@ -159,7 +159,17 @@ func TestResolvConfFollowsTheNetwork(t *testing.T) {
 	}
 	writeFiles(t, root, map[string]string{"etc/resolv.conf": "nameserver 192.0.2.53\n"})
 	prepareEnvironment(root, "dev", true)
-	if readFile(t, resolv) != "nameserver 192.0.2.53\n" {
-		t.Fatal("own resolv.conf replaced")
+	if !strings.Contains(readFile(t, resolv), "10.0.2.3") {
+		t.Fatal("the image's resolv.conf kept")
+	}
+	writeFiles(t, root, map[string]string{"run/stub.conf": "nameserver 127.0.0.53\n"})
+	os.Remove(resolv)
+	if err := os.Symlink("../run/stub.conf", resolv); err != nil {
+		t.Fatal(err)
+	}
+	prepareEnvironment(root, "dev", true)
+	if fi, err := os.Lstat(resolv); err != nil || fi.Mode()&os.ModeSymlink != 0 || !strings.Contains(readFile(t, resolv), "10.0.2.3") ||
+		readFile(t, filepath.Join(root, "run/stub.conf")) != "nameserver 127.0.0.53\n" {
+		t.Fatal("a symlinked resolv.conf not replaced by a file, or its target written")
 	}
 }

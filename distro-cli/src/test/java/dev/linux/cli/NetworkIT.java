@@ -291,6 +291,8 @@ class NetworkIT {
     ok("set", A, "--forward-ports", "false");
     awaitRefused(addressA, PORT);
     assertEquals(1, count(ports(A), PORT, "forwarding off"));
+    // B, refused 127.0.0.1:PORT while A held it, takes it over now that A let go.
+    awaitPorts(B, p -> count(p, PORT, "forwarded") == 2);
     ok("set", A, "--ignore-ports", String.valueOf(PORT), "--forward-ports", "true");
     awaitPorts(A, p -> count(p, PORT, "ignored") == 1 && count(p, TAKEN_PORT, "forwarded") == 2);
     assertRefused(addressA, PORT);

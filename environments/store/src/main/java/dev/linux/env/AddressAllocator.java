@@ -27,7 +27,8 @@ public final class AddressAllocator {
   public static final String PREFIX = "127.77.";
 
   private static final Pattern ADDRESS = Pattern.compile("127\\.77\\.(\\d{1,3})\\.(\\d{1,3})");
-  private static final Path LOCK = Path.of(".address.lock");
+  /** Beside the environments' own locks (no environment name starts with a dot). */
+  private static final Path LOCK = Path.of(".locks", ".address.lock");
 
   private AddressAllocator() {}
 

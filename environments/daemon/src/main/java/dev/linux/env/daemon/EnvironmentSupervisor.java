@@ -38,7 +38,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
   private static final Duration PROCESS_CHECK_INTERVAL = Duration.ofSeconds(2);
   private static final Duration CLOCK_SYNC_INTERVAL = Duration.ofSeconds(60);
   /** How often host ports found taken are tried again. */
-  private static final Duration PORT_RETRY_INTERVAL = Duration.ofSeconds(5);
+  private static final Duration PORT_RETRY_INTERVAL = Duration.ofSeconds(1);
   /** Time processes get between SIGTERM and SIGKILL when an idle environment stops. */
   private static final Duration IDLE_STOP_GRACE = Duration.ofSeconds(5);
 
@@ -396,7 +396,7 @@ final class EnvironmentSupervisor implements AutoCloseable {
 
   /**
    * Applies changed port settings ({@code linux set --forward-ports/--ignore-ports}) within a
-   * second, tries taken host ports again every few seconds, and restarts a forwarder whose event
+   * second, tries taken host ports again every second (one monitor command per taken port), and restarts a forwarder whose event
    * stream ended.
    */
   private void lookAfterPorts(Supervised s, long now) {
